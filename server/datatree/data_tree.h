@@ -1,0 +1,91 @@
+// DataTree: the znode hierarchy with ZooKeeper's exact Stat semantics, ephemeral ownership,
+// container and TTL bookkeeping, and the watch tables.
+//
+// Mutations are the primitive steps of ZooKeeper's DataTree (createNode, deleteNode,
+// setData, setACL). They are deterministic and are only called while applying committed
+// transactions in zxid order, so every replica that applies the same log reaches the same
+// tree. Validation happens before, in txn::Prepare. Fired watches are queued and drained
+// by the caller after each transaction (TakeFiredWatches).
+// Not thread-safe: owned by the core thread.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "proto/jute/errors.h"
+#include "proto/jute/records.h"
+#include "server/datatree/acl_cache.h"
+#include "server/datatree/watch_manager.h"
+#include "server/datatree/znode.h"
+
+namespace caucus::datatree {
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+class DataTree {
+ public:
+  DataTree();
+  DataTree(const DataTree&) = delete;
+  DataTree& operator=(const DataTree&) = delete;
+
+  const Znode* Find(std::string_view path) const;
+  jute::Stat StatOf(const Znode& n) const;
+  const jute::AclList& AclOf(const Znode& n) const { return acls_.Get(n.acl); }
+  std::optional<std::string> DataOf(const Znode& n) const;
+  std::vector<std::string> ChildrenOf(const Znode& n) const;
+  // Number of descendants (getAllChildrenNumber).
+  int32_t CountDescendants(std::string_view path) const;
+
+  // --- Primitive mutations (apply path only) ---
+  // parent_cversion: the parent's cversion after this create (from the txn), as ZooKeeper.
+  jute::Error CreateNode(std::string_view path, const std::optional<std::string>& data,
+                         const jute::AclList& acl, int64_t ephemeral_owner,
+                         int32_t parent_cversion, int64_t zxid, int64_t time_ms,
+                         jute::Stat* out);
+  jute::Error DeleteNode(std::string_view path, int64_t zxid);
+  jute::Error SetData(std::string_view path, const std::optional<std::string>& data,
+                      int32_t version, int64_t zxid, int64_t time_ms, jute::Stat* out);
+  jute::Error SetAcl(std::string_view path, const jute::AclList& acl, int32_t aversion,
+                     jute::Stat* out);
+
+  // Ephemerals owned by `session` (sorted), containers and TTL nodes (for the reaper).
+  std::vector<std::string> EphemeralsOf(int64_t session) const;
+  const std::set<std::string>& containers() const { return containers_; }
+  const std::set<std::string>& ttls() const { return ttls_; }
+  size_t EphemeralCount() const;
+
+  WatchManager& watches() { return watches_; }
+  const WatchManager& watches() const { return watches_; }
+  std::vector<FiredWatch> TakeFiredWatches() { return std::move(fired_); }
+
+  size_t node_count() const { return nodes_.size(); }
+  // Sum of path and data lengths, ZooKeeper's approximateDataSize (mntr zk_approximate_data_size).
+  int64_t approximate_data_size() const { return data_size_; }
+  int64_t last_processed_zxid() const { return last_processed_zxid_; }
+  void set_last_processed_zxid(int64_t z) { last_processed_zxid_ = z; }
+
+ private:
+  Znode* FindMutable(std::string_view path);
+  void AddSystemNode(std::string_view path, const jute::AclList* acl, int32_t aversion);
+  void Unlink(std::string_view path, const Znode& node);
+
+  std::unordered_map<std::string, Znode, StringHash, std::equal_to<>> nodes_;
+  AclCache acls_;
+  std::map<int64_t, std::set<std::string>> ephemerals_;
+  std::set<std::string> containers_;
+  std::set<std::string> ttls_;
+  WatchManager watches_;
+  std::vector<FiredWatch> fired_;
+  int64_t data_size_ = 0;
+  int64_t last_processed_zxid_ = 0;
+};
+
+}  // namespace caucus::datatree

@@ -1,0 +1,526 @@
+#include "server/node/node.h"
+
+#include "server/node/connection_state.h"
+
+#include <algorithm>
+
+#include "proto/jute/framing.h"
+#include "server/base/assert.h"
+#include "server/base/log.h"
+#include "server/datatree/path_utils.h"
+#include "server/txn/apply.h"
+
+namespace caucus::node {
+
+using jute::Error;
+using jute::OpCode;
+
+
+namespace {
+
+const char* OpName(OpCode op) {
+  switch (op) {
+    case OpCode::kCreate:
+    case OpCode::kCreate2:
+    case OpCode::kCreateContainer:
+    case OpCode::kCreateTTL: return "CREA";
+    case OpCode::kDelete: return "DELE";
+    case OpCode::kExists: return "EXIS";
+    case OpCode::kGetData: return "GETD";
+    case OpCode::kSetData: return "SETD";
+    case OpCode::kGetACL: return "GETA";
+    case OpCode::kSetACL: return "SETA";
+    case OpCode::kGetChildren:
+    case OpCode::kGetChildren2: return "GETC";
+    case OpCode::kSync: return "SYNC";
+    case OpCode::kPing: return "PING";
+    case OpCode::kCheck: return "CHEC";
+    case OpCode::kMulti: return "MULT";
+    case OpCode::kMultiRead: return "MLTR";
+    case OpCode::kReconfig: return "RECO";
+    case OpCode::kCheckWatches: return "CHKW";
+    case OpCode::kRemoveWatches: return "REMW";
+    case OpCode::kSetWatches: return "SETW";
+    case OpCode::kSetWatches2: return "STW2";
+    case OpCode::kAddWatch: return "ADDW";
+    case OpCode::kGetEphemerals: return "GETE";
+    case OpCode::kGetAllChildrenNumber: return "GETACN";
+    case OpCode::kWhoAmI: return "HOMI";
+    case OpCode::kCloseSession: return "CLOS";
+    default: return "NA";
+  }
+}
+
+// A frame = 4-byte length + ReplyHeader + body.
+std::string MakeReply(int32_t xid, int64_t zxid, Error err, const std::string& body) {
+  std::string out;
+  out.reserve(4 + 16 + body.size());
+  jute::OutArchive a(out);
+  size_t at = a.BeginLength();
+  jute::ReplyHeader{xid, zxid, static_cast<int32_t>(err)}.Write(a);
+  out.append(body);
+  a.PatchLength(at);
+  return out;
+}
+
+uint64_t Mix64(uint64_t x) {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  x ^= x >> 31;
+  return x;
+}
+
+void WriteMultiResult(jute::OutArchive& a, const txn::OpResult& r) {
+  if (r.type == OpCode::kError) {
+    jute::MultiHeader{-1, false, static_cast<int32_t>(r.err)}.Write(a);
+    a.Int(static_cast<int32_t>(r.err));
+    return;
+  }
+  // createTTL/createContainer results are reported as create2 (OpResult.CreateResult).
+  OpCode type = r.type;
+  if (type == OpCode::kCreateTTL || type == OpCode::kCreateContainer) type = OpCode::kCreate2;
+  jute::MultiHeader{static_cast<int32_t>(type), false, 0}.Write(a);
+  switch (type) {
+    case OpCode::kCreate: a.String(r.path); break;
+    case OpCode::kCreate2:
+      a.String(r.path);
+      r.stat.Write(a);
+      break;
+    case OpCode::kSetData: r.stat.Write(a); break;
+    default: break;
+  }
+}
+
+}  // namespace
+
+Node::Node(NodeOptions options, Responder& responder)
+    : options_(std::move(options)),
+      responder_(responder),
+      preparer_(tree_, pending_,
+                txn::PrepareOptions{options_.extended_types_enabled, options_.reconfig_enabled}),
+      sessions_(options_.tick_ms) {}
+
+Node::~Node() = default;
+
+Node::Conn* Node::FindConn(ConnId id) {
+  auto it = conns_.find(id);
+  return it == conns_.end() ? nullptr : it->second.get();
+}
+
+void Node::OnConnectionOpened(ConnId conn, std::string remote_ip, std::string remote, Now now) {
+  auto c = std::make_unique<Conn>();
+  c->id = conn;
+  c->ip = remote_ip;
+  c->remote = std::move(remote);
+  c->auth.push_back(jute::Id{"ip", std::move(remote_ip)});
+  c->stats.established_wall_ms = now.wall_ms;
+  conns_[conn] = std::move(c);
+}
+
+void Node::OnConnectionClosed(ConnId conn) {
+  auto it = conns_.find(conn);
+  if (it == conns_.end()) return;
+  tree_.watches().RemoveWatcher(conn);
+  Conn& c = *it->second;
+  if (c.session_id != 0) {
+    auto sc = session_conn_.find(c.session_id);
+    if (sc != session_conn_.end() && sc->second == conn) session_conn_.erase(sc);
+  }
+  stats_.outstanding -= static_cast<int64_t>(c.queue.size() + c.writes_in_flight.size());
+  conns_.erase(it);
+}
+
+void Node::OnFrame(ConnId conn, std::string_view frame, Now now) {
+  Conn* c = FindConn(conn);
+  if (!c || c->closing) return;
+  ++stats_.packets_received;
+  ++c->stats.packets_received;
+  if (!c->handshaken) {
+    if (c->connecting) {
+      RejectConnect(*c, "request before the session was established");
+      return;
+    }
+    HandleConnect(*c, frame, now);
+    return;
+  }
+  jute::InArchive a(frame);
+  jute::RequestHeader h;
+  if (!h.Read(a)) {
+    c->closing = true;
+    CAUCUS_LOG(Warn) << "closing connection " << c->remote << ": frame of " << frame.size()
+                     << " bytes is too short for a request header";
+    responder_.Close(conn, "malformed request header");
+    return;
+  }
+  HandleRequest(*c, h, frame.substr(8), now);
+}
+
+void Node::HandleConnect(Conn& c, std::string_view frame, Now now) {
+  jute::InArchive a(frame);
+  jute::ConnectRequest req;
+  if (!req.Read(a)) {
+    RejectConnect(c, "malformed ConnectRequest");
+    return;
+  }
+  if (req.last_zxid_seen > tree_.last_processed_zxid()) {
+    // The client has seen a newer state than ours (it talked to a server ahead of us).
+    RejectConnect(c, "client has seen a zxid ahead of this server; it must try another server");
+    return;
+  }
+  int32_t timeout = std::clamp(req.timeout_ms, options_.min_session_timeout_ms,
+                               options_.max_session_timeout_ms);
+  c.timeout_ms = timeout;
+  if (req.session_id == 0) {
+    int64_t id = NextSessionId(now);
+    c.connecting = true;
+    c.session_id = id;
+    session_conn_[id] = c.id;
+    Propose(preparer_.CreateSession(Context(id, 0, now, &c.auth), timeout), now);
+    return;
+  }
+  const session::Session* s = sessions_.Find(req.session_id);
+  if (!s || s->closing || s->passwd != req.passwd) {
+    // ZooKeeper's answer for an expired or unknown session: timeout 0, then close.
+    jute::ConnectResponse resp;
+    resp.passwd.assign(16, '\0');
+    std::string out;
+    jute::OutArchive w(out);
+    size_t at = w.BeginLength();
+    resp.Write(w);
+    w.PatchLength(at);
+    SendRaw(c.id, std::move(out));
+    c.closing = true;
+    responder_.Close(c.id, "session expired or invalid password");
+    return;
+  }
+  // The session moves to this connection; an older connection of it is closed.
+  auto old = session_conn_.find(req.session_id);
+  if (old != session_conn_.end() && old->second != c.id) {
+    if (Conn* oc = FindConn(old->second)) {
+      oc->closing = true;
+      oc->session_id = 0;
+      tree_.watches().RemoveWatcher(oc->id);
+      responder_.Close(oc->id, "session moved to a new connection");
+    }
+  }
+  session_conn_[req.session_id] = c.id;
+  c.session_id = req.session_id;
+  sessions_.SetTimeout(req.session_id, timeout);
+  sessions_.Touch(req.session_id, now.mono_ms);
+  FinishConnect(c, *s, timeout);
+}
+
+void Node::FinishConnect(Conn& c, const session::Session& s, int32_t timeout_ms) {
+  jute::ConnectResponse resp;
+  resp.timeout_ms = timeout_ms;
+  resp.session_id = s.id;
+  resp.passwd = s.passwd;
+  std::string out;
+  jute::OutArchive w(out);
+  size_t at = w.BeginLength();
+  resp.Write(w);
+  w.PatchLength(at);
+  c.handshaken = true;
+  c.connecting = false;
+  SendRaw(c.id, std::move(out));
+  CAUCUS_LOG(Debug) << "session 0x" << std::hex << s.id << std::dec << " established for "
+                    << c.remote << " timeout " << timeout_ms << " ms";
+}
+
+void Node::RejectConnect(Conn& c, std::string_view reason) {
+  CAUCUS_LOG(Info) << "refusing connection from " << c.remote << ": " << reason;
+  c.closing = true;
+  responder_.Close(c.id, reason);
+}
+
+void Node::HandleRequest(Conn& c, const jute::RequestHeader& h, std::string_view body, Now now) {
+  if (!jute::IsKnownClientOp(h.type)) {
+    CAUCUS_LOG(Warn) << "closing connection " << c.remote << ": unknown opcode " << h.type;
+    SendRaw(c.id, MakeReply(h.xid, 0, Error::kUnimplemented, {}));
+    c.closing = true;
+    responder_.Close(c.id, "unknown opcode");
+    return;
+  }
+  auto req = jute::DecodeRequest(h, body);
+  if (!req) {
+    CAUCUS_LOG(Warn) << "closing connection " << c.remote << ": malformed body for opcode "
+                     << h.type << " (" << body.size() << " bytes)";
+    SendRaw(c.id, MakeReply(h.xid, tree_.last_processed_zxid(), Error::kMarshallingError, {}));
+    c.closing = true;
+    responder_.Close(c.id, "malformed request");
+    return;
+  }
+  sessions_.Touch(c.session_id, now.mono_ms);
+  if (req->op == OpCode::kAuth) {
+    // Auth is handled on arrival, outside the request order, as ZooKeeper does.
+    HandleAuth(c, *req);
+    return;
+  }
+  c.queue.push_back(Queued{std::move(*req), now.mono_ms});
+  ++stats_.outstanding;
+  Pump(c, now);
+}
+
+void Node::HandleAuth(Conn& c, const jute::Request& req) {
+  const auto& p = std::get<jute::AuthPacket>(req.body);
+  auto ids = auth::Authenticate(p.scheme, p.auth, options_.super_digest);
+  if (!ids) {
+    CAUCUS_LOG(Warn) << "authentication failed for " << c.remote << " with scheme '" << p.scheme
+                     << "'";
+    SendRaw(c.id, MakeReply(jute::kAuthXid, 0, Error::kAuthFailed, {}));
+    c.closing = true;
+    responder_.Close(c.id, "authentication failed");
+    return;
+  }
+  for (auto& id : *ids) {
+    if (std::find(c.auth.begin(), c.auth.end(), id) == c.auth.end()) c.auth.push_back(id);
+  }
+  SendRaw(c.id, MakeReply(jute::kAuthXid, 0, Error::kOk, {}));
+}
+
+// Runs queued requests in order: writes are submitted as they come (pipelined); a read waits
+// until every earlier write of this connection has been applied (session FIFO order).
+void Node::Pump(Conn& c, Now now) {
+  ConnId id = c.id;
+  while (true) {
+    Conn* cur = FindConn(id);
+    if (!cur || cur->closing || cur->queue.empty()) return;
+    Queued q = std::move(cur->queue.front());
+    bool write = txn::IsWriteOp(q.req.op);
+    if (!write && !cur->writes_in_flight.empty()) return;
+    cur->queue.pop_front();
+    if (write) {
+      SubmitWrite(*cur, q, now);
+    } else {
+      ExecuteRead(*cur, q, now);
+    }
+  }
+}
+
+void Node::SubmitWrite(Conn& c, const Queued& q, Now now) {
+  if (q.req.op == OpCode::kCloseSession) sessions_.SetClosing(c.session_id);
+  c.writes_in_flight.push_back(Queued{q.req, q.received_mono_ms});
+  txn::RequestContext ctx = Context(c.session_id, q.req.xid, now, &c.auth);
+  if (q.req.op == OpCode::kCloseSession) {
+    Propose(preparer_.CloseSession(ctx), now);
+  } else {
+    Propose(preparer_.Prepare(q.req, ctx), now);
+  }
+}
+
+txn::RequestContext Node::Context(int64_t session, int32_t cxid, Now now,
+                                  const auth::AuthIds* ids) {
+  txn::RequestContext ctx;
+  ctx.session_id = session;
+  ctx.cxid = cxid;
+  ctx.zxid = next_zxid_++;
+  ctx.time_ms = now.wall_ms;
+  ctx.auth = ids;
+  return ctx;
+}
+
+void Node::Propose(txn::Txn txn, Now now) {
+  // Standalone and in-memory: a proposed txn is committed at once. The durable log (group
+  // commit) and the replicated log will sit here and call Commit when the txn is safe.
+  Commit(txn, now);
+}
+
+void Node::Commit(const txn::Txn& txn, Now now) {
+  txn::ApplyResult r = txn::Apply(txn, tree_);
+  pending_.OnApplied(txn.zxid);
+  // Watch events go out before the reply that reveals the new state (ZooKeeper's guarantee).
+  DeliverWatches();
+  if (txn.type == OpCode::kCreateSession) {
+    std::string pw = SessionPassword(txn.session_id);
+    sessions_.Add(txn.session_id, txn.ops[0].timeout_ms, pw, now.mono_ms);
+    auto sc = session_conn_.find(txn.session_id);
+    Conn* c = sc == session_conn_.end() ? nullptr : FindConn(sc->second);
+    if (c && !c->closing) FinishConnect(*c, *sessions_.Find(txn.session_id), c->timeout_ms);
+    return;
+  }
+  if (txn.type == OpCode::kCloseSession) sessions_.Remove(txn.session_id);
+  ReplyToWrite(txn, r, now);
+}
+
+void Node::ReplyToWrite(const txn::Txn& txn, const txn::ApplyResult& r, Now now) {
+  auto sc = session_conn_.find(txn.session_id);
+  if (sc == session_conn_.end()) return;
+  Conn* c = FindConn(sc->second);
+  if (!c || c->writes_in_flight.empty()) return;
+  Queued q = std::move(c->writes_in_flight.front());
+  c->writes_in_flight.pop_front();
+  CAUCUS_ASSERT(q.req.xid == txn.cxid);
+  std::string body;
+  jute::OutArchive a(body);
+  Error err = r.err;
+  if (txn.type == OpCode::kMulti) {
+    for (const auto& op : r.ops) WriteMultiResult(a, op);
+    jute::MultiHeader{-1, true, -1}.Write(a);
+    err = Error::kOk;
+  } else if (err == Error::kOk) {
+    const txn::OpResult& op = r.ops.at(0);
+    switch (txn.type) {
+      case OpCode::kCreate: a.String(op.path); break;
+      case OpCode::kCreate2:
+      case OpCode::kCreateTTL:
+      case OpCode::kCreateContainer:
+        a.String(op.path);
+        op.stat.Write(a);
+        break;
+      case OpCode::kSetData:
+      case OpCode::kSetACL: op.stat.Write(a); break;
+      default: break;
+    }
+  }
+  SendReply(*c, q.req.xid, err, body, now, q.received_mono_ms, OpName(q.req.op));
+  if (txn.type == OpCode::kCloseSession) {
+    session_conn_.erase(txn.session_id);
+    c->session_id = 0;
+    c->closing = true;
+    responder_.Close(c->id, "session closed by client");
+    return;
+  }
+  Pump(*c, now);
+}
+
+const char* Node::OpNameOf(OpCode op) { return OpName(op); }
+
+void Node::SendWatchEvents(const std::vector<datatree::FiredWatch>& fired) {
+  for (const auto& f : fired) {
+    std::string out;
+    jute::OutArchive a(out);
+    size_t at = a.BeginLength();
+    jute::ReplyHeader{jute::kNotificationXid, -1, 0}.Write(a);
+    jute::WatcherEvent{static_cast<int32_t>(f.type),
+                       static_cast<int32_t>(jute::KeeperState::kSyncConnected), f.path}
+        .Write(a);
+    a.PatchLength(at);
+    SendRaw(f.watcher, std::move(out));
+  }
+}
+
+void Node::SendRaw(ConnId conn, std::string frame) {
+  if (Conn* c = FindConn(conn)) {
+    ++c->stats.packets_sent;
+    ++stats_.packets_sent;
+  }
+  responder_.Send(conn, std::move(frame));
+}
+
+void Node::SendReply(Conn& c, int32_t xid, Error err, const std::string& body, Now now,
+                     int64_t received_mono_ms, std::string_view op) {
+  int64_t zxid = tree_.last_processed_zxid();
+  int64_t latency = std::max<int64_t>(0, now.mono_ms - received_mono_ms);
+  ConnStats& s = c.stats;
+  s.last_zxid = zxid;
+  s.last_op = std::string(op);
+  s.last_cxid = xid;
+  s.last_latency_ms = latency;
+  s.min_latency_ms = s.min_latency_ms < 0 ? latency : std::min(s.min_latency_ms, latency);
+  s.max_latency_ms = std::max(s.max_latency_ms, latency);
+  s.total_latency_ms += latency;
+  ++s.completed;
+  stats_.min_latency_ms =
+      stats_.min_latency_ms < 0 ? latency : std::min(stats_.min_latency_ms, latency);
+  stats_.max_latency_ms = std::max(stats_.max_latency_ms, latency);
+  stats_.total_latency_ms += latency;
+  ++stats_.completed;
+  --stats_.outstanding;
+  SendRaw(c.id, MakeReply(xid, zxid, err, err == Error::kOk ? body : std::string()));
+}
+
+std::string Node::SessionPassword(int64_t session_id) const {
+  std::string pw(16, '\0');
+  uint64_t a = Mix64(options_.secret ^ static_cast<uint64_t>(session_id));
+  uint64_t b = Mix64(a ^ 0x9e3779b97f4a7c15ull);
+  for (int i = 0; i < 8; ++i) {
+    pw[static_cast<size_t>(i)] = static_cast<char>(a >> (8 * i));
+    pw[static_cast<size_t>(8 + i)] = static_cast<char>(b >> (8 * i));
+  }
+  return pw;
+}
+
+// ZooKeeper's SessionTrackerImpl.initializeNextSessionId: the server id in the top byte and a
+// millisecond time below it, so ids from different servers and restarts do not collide.
+int64_t Node::NextSessionId(Now now) {
+  if (next_session_id_ == 0) {
+    uint64_t t = (static_cast<uint64_t>(now.wall_ms) << 24) >> 8;
+    next_session_id_ = static_cast<int64_t>(t | (static_cast<uint64_t>(options_.server_id) << 56));
+  }
+  return next_session_id_++;
+}
+
+void Node::Tick(Now now) {
+  for (int64_t id : sessions_.TakeExpired(now.mono_ms)) ExpireSession(id, now);
+  if (now.mono_ms >= next_reap_mono_ms_) {
+    next_reap_mono_ms_ = now.mono_ms + options_.container_check_interval_ms;
+    ReapContainers(now);
+  }
+}
+
+void Node::ExpireSession(int64_t session_id, Now now) {
+  CAUCUS_LOG(Info) << "session 0x" << std::hex << session_id << std::dec << " expired";
+  auto sc = session_conn_.find(session_id);
+  if (sc != session_conn_.end()) {
+    if (Conn* c = FindConn(sc->second)) {
+      c->closing = true;
+      c->session_id = 0;
+      responder_.Close(c->id, "session expired");
+    }
+    session_conn_.erase(sc);
+  }
+  txn::Txn t = preparer_.CloseSession(Context(session_id, 0, now, &server_auth_));
+  Propose(std::move(t), now);
+}
+
+void Node::ReapContainers(Now now) {
+  int64_t budget = std::max<int64_t>(
+      1, static_cast<int64_t>(options_.container_max_per_minute) *
+             options_.container_check_interval_ms / 60000);
+  std::vector<std::string> victims;
+  for (const auto& path : tree_.containers()) {
+    const datatree::Znode* n = tree_.Find(path);
+    if (!n || !n->children.empty()) continue;
+    bool used = n->cversion > 0;
+    int64_t never_used_ms = options_.container_max_never_used_interval_ms;
+    if (used || (never_used_ms > 0 && now.wall_ms - n->mtime > never_used_ms)) {
+      victims.push_back(path);
+    }
+  }
+  for (const auto& path : tree_.ttls()) {
+    const datatree::Znode* n = tree_.Find(path);
+    if (!n || !n->children.empty()) continue;
+    if (now.wall_ms - n->mtime > datatree::TtlOfOwner(n->ephemeral_owner)) victims.push_back(path);
+  }
+  for (const auto& path : victims) {
+    if (budget-- <= 0) break;
+    txn::Txn t = preparer_.DeleteContainer(Context(0, 0, now, &server_auth_), path);
+    if (t.type == OpCode::kError) continue;  // changed meanwhile; the next pass re-checks
+    Propose(std::move(t), now);
+  }
+}
+
+std::vector<ConnInfo> Node::Connections() const {
+  std::vector<ConnInfo> out;
+  for (const auto& [id, c] : conns_) {
+    out.push_back(ConnInfo{id, c->remote, c->session_id, c->timeout_ms,
+                           c->queue.size() + c->writes_in_flight.size(), c->stats});
+  }
+  std::sort(out.begin(), out.end(), [](const ConnInfo& a, const ConnInfo& b) { return a.id < b.id; });
+  return out;
+}
+
+void Node::ResetStats() {
+  int64_t outstanding = stats_.outstanding;
+  stats_ = ServerStats{};
+  stats_.outstanding = outstanding;
+  for (auto& [id, c] : conns_) {
+    int64_t est = c->stats.established_wall_ms;
+    c->stats = ConnStats{};
+    c->stats.established_wall_ms = est;
+  }
+}
+
+}  // namespace caucus::node

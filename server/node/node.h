@@ -1,0 +1,147 @@
+// Node: the standalone server's core. Owns the data tree, sessions, pending changes and
+// per-connection protocol state, and runs every client request through
+//   decode -> (write) Prepare -> Txn with a zxid -> commit -> Apply -> reply
+//             (read)  wait for the connection's earlier writes -> execute -> reply
+// which is ZooKeeper's PrepRequestProcessor / SyncRequestProcessor / FinalRequestProcessor
+// chain, as plain calls on one thread.
+//
+// Pure: no sockets, threads or clocks. Time comes in with every call (Now), bytes come in as
+// frames and leave through the Responder. Commit is currently immediate (in-memory); the
+// durable log and replication slot in between Propose and Commit.
+// Not thread-safe: every call must come from the one core thread.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "proto/jute/records.h"
+#include "proto/jute/requests.h"
+#include "server/auth/auth.h"
+#include "server/datatree/data_tree.h"
+#include "server/node/node_options.h"
+#include "server/node/responder.h"
+#include "server/session/session_tracker.h"
+#include "server/txn/pending_changes.h"
+#include "server/txn/prepare.h"
+#include "server/txn/txn.h"
+
+namespace caucus::node {
+
+struct Now {
+  int64_t wall_ms = 0;  // for ctime/mtime and TTLs (wall clock, as ZooKeeper)
+  int64_t mono_ms = 0;  // for session expiry
+};
+
+// Per-connection figures for `cons`/`stat`.
+struct ConnStats {
+  int64_t established_wall_ms = 0;
+  int64_t packets_received = 0;
+  int64_t packets_sent = 0;
+  int64_t last_zxid = 0;
+  std::string last_op = "NA";
+  int64_t last_cxid = -1;
+  int64_t last_latency_ms = 0;
+  int64_t min_latency_ms = -1;
+  int64_t max_latency_ms = 0;
+  int64_t total_latency_ms = 0;
+  int64_t completed = 0;
+};
+
+struct ConnInfo {
+  ConnId id = 0;
+  std::string remote;
+  int64_t session_id = 0;
+  int32_t timeout_ms = 0;
+  size_t queued = 0;
+  ConnStats stats;
+};
+
+struct ServerStats {
+  int64_t packets_received = 0;
+  int64_t packets_sent = 0;
+  int64_t min_latency_ms = -1;
+  int64_t max_latency_ms = 0;
+  int64_t total_latency_ms = 0;
+  int64_t completed = 0;
+  int64_t outstanding = 0;
+};
+
+class Node {
+ public:
+  Node(NodeOptions options, Responder& responder);
+  ~Node();
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  // A TCP connection was accepted from `remote_ip` ("1.2.3.4" or an IPv6 literal).
+  void OnConnectionOpened(ConnId conn, std::string remote_ip, std::string remote, Now now);
+  // One complete frame (without its length prefix) arrived on `conn`.
+  void OnFrame(ConnId conn, std::string_view frame, Now now);
+  // The connection is gone (closed by either side); its watches go with it.
+  void OnConnectionClosed(ConnId conn);
+  // Periodic work: session expiry, container/TTL reaping.
+  void Tick(Now now);
+
+  // --- Introspection for the admin commands ---
+  const datatree::DataTree& tree() const { return tree_; }
+  const session::SessionTracker& sessions() const { return sessions_; }
+  std::vector<ConnInfo> Connections() const;
+  const ServerStats& stats() const { return stats_; }
+  void ResetStats();
+  int64_t last_zxid() const { return tree_.last_processed_zxid(); }
+  const NodeOptions& options() const { return options_; }
+
+ private:
+  struct Conn;
+  struct Queued {
+    jute::Request req;
+    int64_t received_mono_ms = 0;
+  };
+
+  Conn* FindConn(ConnId id);
+  void HandleConnect(Conn& c, std::string_view frame, Now now);
+  void FinishConnect(Conn& c, const session::Session& s, int32_t timeout_ms);
+  void RejectConnect(Conn& c, std::string_view reason);
+  void HandleRequest(Conn& c, const jute::RequestHeader& h, std::string_view body, Now now);
+  void HandleAuth(Conn& c, const jute::Request& req);
+  void Pump(Conn& c, Now now);
+  void ExecuteRead(Conn& c, const Queued& q, Now now);
+  void SubmitWrite(Conn& c, const Queued& q, Now now);
+  void Propose(txn::Txn txn, Now now);
+  void Commit(const txn::Txn& txn, Now now);
+  void ReplyToWrite(const txn::Txn& txn, const txn::ApplyResult& r, Now now);
+  void DeliverWatches() { SendWatchEvents(tree_.TakeFiredWatches()); }
+  void SendWatchEvents(const std::vector<datatree::FiredWatch>& fired);
+  static const char* OpNameOf(jute::OpCode op);
+  void ExpireSession(int64_t session_id, Now now);
+  void ReapContainers(Now now);
+
+  void SendReply(Conn& c, int32_t xid, jute::Error err, const std::string& body, Now now,
+                 int64_t received_mono_ms, std::string_view op);
+  void SendRaw(ConnId conn, std::string frame);
+  std::string SessionPassword(int64_t session_id) const;
+  int64_t NextSessionId(Now now);
+  txn::RequestContext Context(int64_t session, int32_t cxid, Now now,
+                              const auth::AuthIds* ids);
+
+  NodeOptions options_;
+  Responder& responder_;
+  datatree::DataTree tree_;
+  txn::PendingChanges pending_;
+  txn::Preparer preparer_;
+  session::SessionTracker sessions_;
+  std::unordered_map<ConnId, std::unique_ptr<Conn>> conns_;
+  std::unordered_map<int64_t, ConnId> session_conn_;
+  int64_t next_zxid_ = 1;
+  int64_t next_session_id_ = 0;
+  int64_t next_reap_mono_ms_ = 0;
+  ServerStats stats_;
+  auth::AuthIds server_auth_;  // the identity of server-internal requests (reaper)
+};
+
+}  // namespace caucus::node
