@@ -3,9 +3,11 @@
 #include <dirent.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <set>
 #include <sstream>
@@ -129,13 +131,20 @@ std::string Envi() {
   gethostname(host, sizeof host - 1);
   char cwd[4096] = {0};
   if (!getcwd(cwd, sizeof cwd - 1)) cwd[0] = 0;
+  struct utsname u{};
+  uname(&u);
+  const char* user = getenv("USER");
+  const char* home = getenv("HOME");
   o << "Environment:\n";
   o << "zookeeper.version=" << FullVersion() << "\n";
   o << "host.name=" << host << "\n";
   o << "caucus.version=0.1.0\n";
-  o << "os.name=Linux\n";
+  o << "os.name=" << u.sysname << "\n";
+  o << "os.arch=" << u.machine << "\n";
+  o << "os.version=" << u.release << "\n";
+  o << "user.name=" << (user ? user : "") << "\n";
+  o << "user.home=" << (home ? home : "") << "\n";
   o << "user.dir=" << cwd << "\n";
-  o << "os.memory.free=0MB\nos.memory.max=0MB\nos.memory.total=0MB\n";
   return o.str();
 }
 
@@ -160,6 +169,7 @@ std::string WatchesBy(const AdminContext& ctx, bool by_path) {
     }
   }
   std::ostringstream o;
+  if (groups.empty()) return "\n";
   for (const auto& [k, vs] : groups) {
     o << k << "\n";
     for (const auto& v : vs) o << "\t" << v << "\n";

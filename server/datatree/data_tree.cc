@@ -40,6 +40,13 @@ Znode* DataTree::FindMutable(std::string_view path) {
 }
 
 jute::Stat DataTree::StatOf(const Znode& n) const {
+  jute::Stat s = PersistedStatOf(n);
+  s.cversion = n.cversion * 2 - s.num_children;
+  if (!IsSessionOwner(n.ephemeral_owner)) s.ephemeral_owner = 0;
+  return s;
+}
+
+jute::Stat DataTree::PersistedStatOf(const Znode& n) const {
   jute::Stat s;
   s.czxid = n.czxid;
   s.mzxid = n.mzxid;

@@ -37,7 +37,12 @@ class DataTree {
   DataTree& operator=(const DataTree&) = delete;
 
   const Znode* Find(std::string_view path) const;
+  // The Stat clients see: cversion is reported as 2 * (child creates) - numChildren, and
+  // container/TTL markers show as ephemeralOwner 0 (ZooKeeper's DataNode.copyStat).
   jute::Stat StatOf(const Znode& n) const;
+  // The Stat as stored (cversion = number of child creates, the raw ephemeralOwner), which is
+  // what validation and sequence numbers use.
+  jute::Stat PersistedStatOf(const Znode& n) const;
   const jute::AclList& AclOf(const Znode& n) const { return acls_.Get(n.acl); }
   std::optional<std::string> DataOf(const Znode& n) const;
   std::vector<std::string> ChildrenOf(const Znode& n) const;

@@ -180,6 +180,18 @@ void Node::HandleConnect(Conn& c, std::string_view frame, Now now) {
     Propose(preparer_.CreateSession(Context(id, 0, now, &c.auth), timeout), now);
     return;
   }
+  // Any connect naming a session closes that session's current connection, even when the
+  // password turns out wrong (ZooKeeper does the same).
+  auto old = session_conn_.find(req.session_id);
+  if (old != session_conn_.end() && old->second != c.id) {
+    if (Conn* oc = FindConn(old->second)) {
+      oc->closing = true;
+      oc->session_id = 0;
+      tree_.watches().RemoveWatcher(oc->id);
+      responder_.Close(oc->id, "session moved to a new connection");
+    }
+    session_conn_.erase(old);
+  }
   const session::Session* s = sessions_.Find(req.session_id);
   if (!s || s->closing || s->passwd != req.passwd) {
     // ZooKeeper's answer for an expired or unknown session: timeout 0, then close.
@@ -194,16 +206,6 @@ void Node::HandleConnect(Conn& c, std::string_view frame, Now now) {
     c.closing = true;
     responder_.Close(c.id, "session expired or invalid password");
     return;
-  }
-  // The session moves to this connection; an older connection of it is closed.
-  auto old = session_conn_.find(req.session_id);
-  if (old != session_conn_.end() && old->second != c.id) {
-    if (Conn* oc = FindConn(old->second)) {
-      oc->closing = true;
-      oc->session_id = 0;
-      tree_.watches().RemoveWatcher(oc->id);
-      responder_.Close(oc->id, "session moved to a new connection");
-    }
   }
   session_conn_[req.session_id] = c.id;
   c.session_id = req.session_id;
@@ -236,29 +238,37 @@ void Node::RejectConnect(Conn& c, std::string_view reason) {
 }
 
 void Node::HandleRequest(Conn& c, const jute::RequestHeader& h, std::string_view body, Now now) {
-  if (!jute::IsKnownClientOp(h.type)) {
+  bool internal_op = h.type == static_cast<int32_t>(OpCode::kCreateSession) ||
+                     h.type == static_cast<int32_t>(OpCode::kDeleteContainer);
+  if (!jute::IsKnownClientOp(h.type) && !internal_op) {
     CAUCUS_LOG(Warn) << "closing connection " << c.remote << ": unknown opcode " << h.type;
-    SendRaw(c.id, MakeReply(h.xid, 0, Error::kUnimplemented, {}));
+    SendRaw(c.id, MakeReply(h.xid, -1, Error::kUnimplemented, {}));
     c.closing = true;
     responder_.Close(c.id, "unknown opcode");
     return;
   }
-  auto req = jute::DecodeRequest(h, body);
-  if (!req) {
-    CAUCUS_LOG(Warn) << "closing connection " << c.remote << ": malformed body for opcode "
-                     << h.type << " (" << body.size() << " bytes)";
-    SendRaw(c.id, MakeReply(h.xid, tree_.last_processed_zxid(), Error::kMarshallingError, {}));
-    c.closing = true;
-    responder_.Close(c.id, "malformed request");
-    return;
-  }
   sessions_.Touch(c.session_id, now.mono_ms);
-  if (req->op == OpCode::kAuth) {
+  Queued q;
+  q.received_mono_ms = now.mono_ms;
+  auto req = internal_op ? std::nullopt : jute::DecodeRequest(h, body);
+  if (req) {
+    q.req = std::move(*req);
+  } else {
+    // ZooKeeper answers an undecodable body with MarshallingError and keeps the connection;
+    // the internal ops a client may not send get BadArguments / MarshallingError likewise.
+    CAUCUS_LOG(Warn) << "malformed request from " << c.remote << ": opcode " << h.type << ", "
+                     << body.size() << " body bytes";
+    q.req.xid = h.xid;
+    q.req.op = static_cast<OpCode>(h.type);
+    q.bad = h.type == static_cast<int32_t>(OpCode::kDeleteContainer) ? Error::kBadArguments
+                                                                       : Error::kMarshallingError;
+  }
+  if (q.req.op == OpCode::kAuth && q.bad == Error::kOk) {
     // Auth is handled on arrival, outside the request order, as ZooKeeper does.
-    HandleAuth(c, *req);
+    HandleAuth(c, q.req);
     return;
   }
-  c.queue.push_back(Queued{std::move(*req), now.mono_ms});
+  c.queue.push_back(std::move(q));
   ++stats_.outstanding;
   Pump(c, now);
 }
@@ -301,9 +311,11 @@ void Node::Pump(Conn& c, Now now) {
 
 void Node::SubmitWrite(Conn& c, const Queued& q, Now now) {
   if (q.req.op == OpCode::kCloseSession) sessions_.SetClosing(c.session_id);
-  c.writes_in_flight.push_back(Queued{q.req, q.received_mono_ms});
+  c.writes_in_flight.push_back(q);
   txn::RequestContext ctx = Context(c.session_id, q.req.xid, now, &c.auth);
-  if (q.req.op == OpCode::kCloseSession) {
+  if (q.bad != Error::kOk) {
+    Propose(preparer_.Failed(ctx, q.req.op, q.bad), now);
+  } else if (q.req.op == OpCode::kCloseSession) {
     Propose(preparer_.CloseSession(ctx), now);
   } else {
     Propose(preparer_.Prepare(q.req, ctx), now);
@@ -352,6 +364,13 @@ void Node::ReplyToWrite(const txn::Txn& txn, const txn::ApplyResult& r, Now now)
   Queued q = std::move(c->writes_in_flight.front());
   c->writes_in_flight.pop_front();
   CAUCUS_ASSERT(q.req.xid == txn.cxid);
+  if (txn.type == OpCode::kCheck) {
+    // ZooKeeper 3.8 never answers a successful check outside a multi (its reply fails to
+    // serialize); clients only send check inside multi, and we keep the wire identical.
+    --stats_.outstanding;
+    Pump(*c, now);
+    return;
+  }
   std::string body;
   jute::OutArchive a(body);
   Error err = r.err;
@@ -410,7 +429,7 @@ void Node::SendRaw(ConnId conn, std::string frame) {
 }
 
 void Node::SendReply(Conn& c, int32_t xid, Error err, const std::string& body, Now now,
-                     int64_t received_mono_ms, std::string_view op) {
+                     int64_t received_mono_ms, std::string_view op, bool body_on_error) {
   int64_t zxid = tree_.last_processed_zxid();
   int64_t latency = std::max<int64_t>(0, now.mono_ms - received_mono_ms);
   ConnStats& s = c.stats;
@@ -428,7 +447,8 @@ void Node::SendReply(Conn& c, int32_t xid, Error err, const std::string& body, N
   stats_.total_latency_ms += latency;
   ++stats_.completed;
   --stats_.outstanding;
-  SendRaw(c.id, MakeReply(xid, zxid, err, err == Error::kOk ? body : std::string()));
+  bool with_body = err == Error::kOk || body_on_error;
+  SendRaw(c.id, MakeReply(xid, zxid, err, with_body ? body : std::string()));
 }
 
 std::string Node::SessionPassword(int64_t session_id) const {

@@ -101,6 +101,9 @@ class Node {
   struct Queued {
     jute::Request req;
     int64_t received_mono_ms = 0;
+    // Set when the body could not be decoded (or the op is not for clients): the request is
+    // answered with this error, in order.
+    jute::Error bad = jute::Error::kOk;
   };
 
   Conn* FindConn(ConnId id);
@@ -122,7 +125,7 @@ class Node {
   void ReapContainers(Now now);
 
   void SendReply(Conn& c, int32_t xid, jute::Error err, const std::string& body, Now now,
-                 int64_t received_mono_ms, std::string_view op);
+                 int64_t received_mono_ms, std::string_view op, bool body_on_error = false);
   void SendRaw(ConnId conn, std::string frame);
   std::string SessionPassword(int64_t session_id) const;
   int64_t NextSessionId(Now now);

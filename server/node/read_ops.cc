@@ -28,7 +28,7 @@ bool CanRead(const ReadContext& r, const datatree::Znode& n, int32_t perm = jute
 Error Exists(ReadContext& r, const jute::PathWatchRequest& q, jute::OutArchive& a) {
   if (q.path.find('\0') != std::string::npos) return Error::kBadArguments;
   const datatree::Znode* n = r.tree.Find(q.path);
-  if (n && !CanRead(r, *n)) return Error::kNoAuth;
+  // No READ check: exists only reveals the Stat, and ZooKeeper 3.8 lets anyone ask.
   // An exists watch is set even when the node is missing: it fires on NodeCreated.
   if (q.watch) r.tree.watches().AddStandard(WatchTable::kData, q.path, r.watcher);
   if (!n) return Error::kNoNode;
@@ -194,6 +194,12 @@ void Node::ExecuteRead(Conn& c, const Queued& q, Now now) {
   int32_t xid = q.req.xid;
   const auto& b = q.req.body;
   std::vector<datatree::FiredWatch> fired;
+  if (q.bad != Error::kOk) {
+    // An undecodable multiRead still carries the (empty) result list terminator.
+    if (q.req.op == OpCode::kMultiRead) jute::MultiHeader{-1, true, -1}.Write(a);
+    SendReply(c, xid, q.bad, body, now, q.received_mono_ms, OpNameOf(q.req.op), true);
+    return;
+  }
   switch (q.req.op) {
     case OpCode::kPing: xid = jute::kPingXid; break;
     case OpCode::kExists: err = Exists(r, std::get<jute::PathWatchRequest>(b), a); break;

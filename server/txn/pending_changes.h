@@ -21,7 +21,7 @@ namespace caucus::txn {
 struct ChangeRecord {
   int64_t zxid = 0;
   bool exists = false;
-  jute::Stat stat;  // data_length/num_children are not maintained here
+  jute::Stat stat;  // as persisted (see DataTree::PersistedStatOf); num_children unused
   int32_t child_count = 0;
   jute::AclList acl;
 };

@@ -31,7 +31,7 @@ class Scratch {
     ChangeRecord rec;
     rec.zxid = -1;
     rec.exists = true;
-    rec.stat = tree_.StatOf(*n);
+    rec.stat = tree_.PersistedStatOf(*n);
     rec.child_count = static_cast<int32_t>(n->children.size());
     rec.acl = tree_.AclOf(*n);
     return rec;
@@ -126,7 +126,9 @@ class OpPreparer {
     out.data = r.data;
     out.acl = *acl;
     out.parent_cversion = parent->stat.cversion + 1;
-    out.ephemeral_owner = mode.container ? datatree::kContainerEphemeralOwner
+    // Only the createContainer op makes a container: ZooKeeper's plain create with the
+    // CONTAINER flag makes an ordinary persistent node.
+    out.ephemeral_owner = op == OpCode::kCreateContainer ? datatree::kContainerEphemeralOwner
                           : mode.ttl     ? datatree::TtlOwner(r.ttl)
                           : mode.ephemeral ? ctx_.session_id
                                            : 0;
@@ -262,12 +264,24 @@ Error PrepareOne(OpPreparer& p, OpCode op, const jute::Request& req, TxnOp& out)
   }
 }
 
+// Inside a multi ZooKeeper rebuilds each create from its flags (Op.create), so the opcode
+// follows the mode: container -> createContainer, TTL -> createTTL, anything else -> create
+// (a create2 inside a multi is answered like a create).
+OpCode MultiCreateOp(OpCode sent, int32_t flags) {
+  CreateModeInfo m = ModeOf(flags);
+  if (m.container) return OpCode::kCreateContainer;
+  if (m.ttl) return sent == OpCode::kCreateTTL ? OpCode::kCreateTTL : OpCode::kCreate;
+  return OpCode::kCreate;
+}
+
 // The same, for an op inside a multi.
 Error PrepareMultiOp(OpPreparer& p, const jute::MultiOp& op, TxnOp& out) {
   return std::visit(
       [&](const auto& b) -> Error {
         using B = std::decay_t<decltype(b)>;
-        if constexpr (std::is_same_v<B, jute::CreateRequest>) return p.Create(op.op, b, out);
+        if constexpr (std::is_same_v<B, jute::CreateRequest>) {
+          return p.Create(MultiCreateOp(op.op, b.flags), b, out);
+        }
         if constexpr (std::is_same_v<B, jute::DeleteRequest>) return p.Delete(op.op, b, out);
         if constexpr (std::is_same_v<B, jute::SetDataRequest>) return p.SetData(b, out);
         if constexpr (std::is_same_v<B, jute::CheckVersionRequest>) return p.Check(b, out);
@@ -344,6 +358,13 @@ Txn Preparer::PrepareMulti(const jute::MultiRequest& m, const RequestContext& ct
     return t;
   }
   for (size_t i = 0; i < failed_at; ++i) t.ops[i] = ErrorOp(Error::kOk);
+  return t;
+}
+
+Txn Preparer::Failed(const RequestContext& ctx, OpCode type, Error err) {
+  Txn t = Header(ctx, OpCode::kError);
+  (void)type;
+  t.ops.push_back(ErrorOp(err));
   return t;
 }
 

@@ -39,6 +39,8 @@ class Preparer {
   Txn Prepare(const jute::Request& req, const RequestContext& ctx);
   Txn CreateSession(const RequestContext& ctx, int32_t timeout_ms);
   Txn CloseSession(const RequestContext& ctx);
+  // A request that fails before validation (undecodable body): still ordered, still a zxid.
+  Txn Failed(const RequestContext& ctx, jute::OpCode type, jute::Error err);
   // The reaper's delete of an empty container or expired TTL node.
   Txn DeleteContainer(const RequestContext& ctx, const std::string& path);
 
