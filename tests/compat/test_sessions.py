@@ -1,6 +1,6 @@
-import os
 """Sessions: ephemerals on close/expiry, resume, timeout negotiation."""
 
+import os
 import time
 
 import pytest
