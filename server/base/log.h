@@ -31,7 +31,8 @@ class LogLine {
 
 }  // namespace caucus::base
 
-#define CAUCUS_LOG(level)                                                        \
-  if (!::caucus::base::LogEnabled(::caucus::base::LogLevel::k##level)) {         \
-  } else                                                                         \
-    ::caucus::base::LogLine(::caucus::base::LogLevel::k##level, __FILE__, __LINE__)
+// A `for` rather than `if`, so that `if (x) CAUCUS_LOG(Info) << ...; else ...` parses as written.
+#define CAUCUS_LOG(level)                                                                    \
+  for (bool caucus_log_on_ = ::caucus::base::LogEnabled(::caucus::base::LogLevel::k##level); \
+       caucus_log_on_; caucus_log_on_ = false)                                               \
+  ::caucus::base::LogLine(::caucus::base::LogLevel::k##level, __FILE__, __LINE__)

@@ -38,14 +38,18 @@ AclId AclCache::Intern(const jute::AclList& acl) {
   return id;
 }
 
+// kOpenAclUnsafe is pinned and not reference counted, so nodes may hold it without a
+// reference (the system nodes do).
 void AclCache::AddRef(AclId id) {
+  if (id == kOpenAclUnsafe) return;
   CAUCUS_ASSERT(id < entries_.size() && entries_[id].refs > 0);
   ++entries_[id].refs;
 }
 
 void AclCache::Release(AclId id) {
+  if (id == kOpenAclUnsafe) return;
   CAUCUS_ASSERT(id < entries_.size() && entries_[id].refs > 0);
-  if (--entries_[id].refs > 0 || id == kOpenAclUnsafe) return;
+  if (--entries_[id].refs > 0) return;
   by_key_.erase(entries_[id].key);
   entries_[id] = Entry{};
   free_.push_back(id);

@@ -195,6 +195,53 @@ jute::Error DataTree::SetAcl(std::string_view path, const jute::AclList& acl, in
   return jute::Error::kOk;
 }
 
+void DataTree::FixParentCversion(std::string_view parent, int32_t cversion, int64_t zxid) {
+  Znode* n = FindMutable(parent);
+  if (!n) return;
+  if (cversion == -1) cversion = n->cversion + 1;
+  if (cversion > n->cversion) {
+    n->cversion = cversion;
+    n->pzxid = zxid;
+  }
+}
+
+jute::Error DataTree::RestoreNode(std::string_view path, std::optional<std::string> data,
+                                  const jute::Stat& st, const jute::AclList& acl) {
+  auto it = nodes_.find(path);
+  if (it == nodes_.end()) {
+    Znode* parent = path == "/" ? nullptr : FindMutable(ParentPath(path));
+    if (!parent) return jute::Error::kNoNode;
+    it = nodes_.emplace(std::string(path), Znode{}).first;
+    parent->children.insert(BaseName(it->first));
+  } else {
+    Unlink(it->first, it->second);
+    acls_.Release(it->second.acl);
+    data_size_ -= static_cast<int64_t>(it->first.size() + it->second.data.size());
+  }
+  Znode& n = it->second;
+  n.data_null = !data.has_value();
+  n.data = data ? std::move(*data) : std::string();
+  n.czxid = st.czxid;
+  n.mzxid = st.mzxid;
+  n.pzxid = st.pzxid;
+  n.ctime = st.ctime;
+  n.mtime = st.mtime;
+  n.version = st.version;
+  n.cversion = st.cversion;
+  n.aversion = st.aversion;
+  n.ephemeral_owner = st.ephemeral_owner;
+  n.acl = acls_.Intern(acl);
+  data_size_ += static_cast<int64_t>(it->first.size() + n.data.size());
+  if (IsContainerOwner(n.ephemeral_owner)) {
+    containers_.insert(it->first);
+  } else if (IsTtlOwner(n.ephemeral_owner)) {
+    ttls_.insert(it->first);
+  } else if (n.ephemeral_owner != 0) {
+    ephemerals_[n.ephemeral_owner].insert(it->first);
+  }
+  return jute::Error::kOk;
+}
+
 std::vector<std::string> DataTree::EphemeralsOf(int64_t session) const {
   auto it = ephemerals_.find(session);
   if (it == ephemerals_.end()) return {};

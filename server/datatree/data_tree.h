@@ -61,6 +61,14 @@ class DataTree {
   jute::Error SetAcl(std::string_view path, const jute::AclList& acl, int32_t aversion,
                      jute::Stat* out);
 
+  // Log replay over a fuzzy snapshot: a create that finds its node already present still moves
+  // the parent's cversion/pzxid forward (ZooKeeper's setCversionPzxid).
+  void FixParentCversion(std::string_view parent, int32_t cversion, int64_t zxid);
+  // Snapshot loading: creates or overwrites `path` with a stored Stat (cversion as stored).
+  // The parent must exist (snapshots list parents first).
+  jute::Error RestoreNode(std::string_view path, std::optional<std::string> data,
+                          const jute::Stat& persisted, const jute::AclList& acl);
+
   // Ephemerals owned by `session` (sorted), containers and TTL nodes (for the reaper).
   std::vector<std::string> EphemeralsOf(int64_t session) const;
   const std::set<std::string>& containers() const { return containers_; }

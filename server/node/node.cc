@@ -7,6 +7,7 @@
 #include "proto/jute/framing.h"
 #include "server/base/assert.h"
 #include "server/base/log.h"
+#include "server/base/zxid.h"
 #include "server/datatree/path_utils.h"
 #include "server/txn/apply.h"
 
@@ -95,12 +96,30 @@ void WriteMultiResult(jute::OutArchive& a, const txn::OpResult& r) {
 
 }  // namespace
 
-Node::Node(NodeOptions options, Responder& responder)
+Node::Node(NodeOptions options, Responder& responder, TxnLog* log,
+           std::unique_ptr<datatree::DataTree> tree)
     : options_(std::move(options)),
       responder_(responder),
+      tree_holder_(tree ? std::move(tree) : std::make_unique<datatree::DataTree>()),
+      tree_(*tree_holder_),
+      log_(log),
       preparer_(tree_, pending_,
                 txn::PrepareOptions{options_.extended_types_enabled, options_.reconfig_enabled}),
-      sessions_(options_.tick_ms) {}
+      sessions_(options_.tick_ms) {
+  next_zxid_ = tree_.last_processed_zxid();
+  next_zxid_ = NextZxid();
+}
+
+// zxid = epoch << 32 | counter. When the counter would overflow, a standalone server moves to
+// the next epoch instead of stopping (ZooKeeper forces a re-election there, ZOOKEEPER-1277):
+// zxids stay strictly increasing, which is all clients and recovery rely on.
+int64_t Node::NextZxid() {
+  uint64_t z = static_cast<uint64_t>(next_zxid_);
+  uint32_t counter = static_cast<uint32_t>(z & 0xffffffffu);
+  uint32_t epoch = static_cast<uint32_t>(z >> 32);
+  if (counter == 0xffffffffu) return base::MakeZxid(epoch + 1, 1);
+  return static_cast<int64_t>(z + 1);
+}
 
 Node::~Node() = default;
 
@@ -327,21 +346,72 @@ txn::RequestContext Node::Context(int64_t session, int32_t cxid, Now now,
   txn::RequestContext ctx;
   ctx.session_id = session;
   ctx.cxid = cxid;
-  ctx.zxid = next_zxid_++;
+  ctx.zxid = next_zxid_;
+  next_zxid_ = NextZxid();
   ctx.time_ms = now.wall_ms;
   ctx.auth = ids;
   return ctx;
 }
 
 void Node::Propose(txn::Txn txn, Now now) {
-  // Standalone and in-memory: a proposed txn is committed at once. The durable log (group
-  // commit) and the replicated log will sit here and call Commit when the txn is safe.
-  Commit(txn, now);
+  if (!log_) {
+    Commit(txn, now);  // in-memory mode
+    return;
+  }
+  log_->Append(txn, log_generation_);
+  proposed_.push_back(std::move(txn));
+}
+
+void Node::OnLogDurable(uint64_t generation, int64_t zxid, Now now) {
+  if (generation != log_generation_) return;  // a failed generation's late news
+  while (!proposed_.empty() && proposed_.front().zxid <= zxid) {
+    txn::Txn t = std::move(proposed_.front());
+    proposed_.pop_front();
+    Commit(t, now);
+  }
+}
+
+// The log could not make a batch durable (disk full, I/O error). Nothing after the last
+// durable zxid is in the log, so every proposal still waiting fails: its client gets an error,
+// the pending changes it made are dropped, and its zxid is reused by the next write.
+void Node::OnLogFailed(uint64_t generation, std::string_view message, Now now) {
+  if (generation != log_generation_) return;
+  ++log_generation_;
+  CAUCUS_LOG(Error) << "transaction log write failed, failing " << proposed_.size()
+                    << " pending writes: " << message;
+  std::deque<txn::Txn> failed;
+  failed.swap(proposed_);
+  pending_ = txn::PendingChanges();
+  next_zxid_ = tree_.last_processed_zxid();
+  next_zxid_ = NextZxid();
+  for (const auto& t : failed) FailProposal(t, now);
+}
+
+void Node::FailProposal(const txn::Txn& t, Now now) {
+  if (t.type == OpCode::kCloseSession) sessions_.Reopen(t.session_id, now.mono_ms);
+  auto sc = session_conn_.find(t.session_id);
+  Conn* c = sc == session_conn_.end() ? nullptr : FindConn(sc->second);
+  if (!c) return;
+  if (t.type == OpCode::kCreateSession) {
+    session_conn_.erase(sc);
+    RejectConnect(*c, "could not make the new session durable");
+    return;
+  }
+  if (c->writes_in_flight.empty() || c->writes_in_flight.front().req.xid != t.cxid) return;
+  Queued q = std::move(c->writes_in_flight.front());
+  c->writes_in_flight.pop_front();
+  SendReply(*c, q.req.xid, Error::kSystemError, {}, now, q.received_mono_ms, OpName(q.req.op));
+  Pump(*c, now);
+}
+
+void Node::RestoreSession(int64_t id, int32_t timeout_ms, Now now) {
+  sessions_.Add(id, timeout_ms, SessionPassword(id), now.mono_ms);
 }
 
 void Node::Commit(const txn::Txn& txn, Now now) {
   txn::ApplyResult r = txn::Apply(txn, tree_);
   pending_.OnApplied(txn.zxid);
+  ++txns_since_snapshot_;
   // Watch events go out before the reply that reveals the new state (ZooKeeper's guarantee).
   DeliverWatches();
   if (txn.type == OpCode::kCreateSession) {
@@ -516,9 +586,9 @@ void Node::ReapContainers(Now now) {
   }
   for (const auto& path : victims) {
     if (budget-- <= 0) break;
-    txn::Txn t = preparer_.DeleteContainer(Context(0, 0, now, &server_auth_), path);
-    if (t.type == OpCode::kError) continue;  // changed meanwhile; the next pass re-checks
-    Propose(std::move(t), now);
+    // Proposed even when it turned out invalid (an error txn): every zxid taken is logged,
+    // which keeps the log contiguous.
+    Propose(preparer_.DeleteContainer(Context(0, 0, now, &server_auth_), path), now);
   }
 }
 

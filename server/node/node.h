@@ -25,6 +25,7 @@
 #include "server/datatree/data_tree.h"
 #include "server/node/node_options.h"
 #include "server/node/responder.h"
+#include "server/node/txn_log.h"
 #include "server/session/session_tracker.h"
 #include "server/txn/pending_changes.h"
 #include "server/txn/prepare.h"
@@ -73,7 +74,11 @@ struct ServerStats {
 
 class Node {
  public:
-  Node(NodeOptions options, Responder& responder);
+  // `log` (optional) makes writes durable before they are applied; without it a write is
+  // applied as soon as it is prepared (in-memory mode). `tree` is the recovered state (a
+  // fresh tree when null); its last_processed_zxid continues the zxid sequence.
+  Node(NodeOptions options, Responder& responder, TxnLog* log = nullptr,
+       std::unique_ptr<datatree::DataTree> tree = nullptr);
   ~Node();
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
@@ -86,6 +91,17 @@ class Node {
   void OnConnectionClosed(ConnId conn);
   // Periodic work: session expiry, container/TTL reaping.
   void Tick(Now now);
+
+  // --- From the durable log (see TxnLog) ---
+  void OnLogDurable(uint64_t generation, int64_t zxid, Now now);
+  void OnLogFailed(uint64_t generation, std::string_view message, Now now);
+  // A session recovered from disk; its timeout starts again from `now`, as in ZooKeeper.
+  void RestoreSession(int64_t id, int32_t timeout_ms, Now now);
+  // Transactions applied since the counter was last reset (the snapshot trigger).
+  int64_t txns_since_snapshot() const { return txns_since_snapshot_; }
+  void ResetSnapshotCounter() { txns_since_snapshot_ = 0; }
+  // Whether a write is waiting for the log (for tests and the `mntr` command).
+  size_t proposals_in_flight() const { return proposed_.size(); }
 
   // --- Introspection for the admin commands ---
   const datatree::DataTree& tree() const { return tree_; }
@@ -116,6 +132,7 @@ class Node {
   void ExecuteRead(Conn& c, const Queued& q, Now now);
   void SubmitWrite(Conn& c, const Queued& q, Now now);
   void Propose(txn::Txn txn, Now now);
+  void FailProposal(const txn::Txn& txn, Now now);
   void Commit(const txn::Txn& txn, Now now);
   void ReplyToWrite(const txn::Txn& txn, const txn::ApplyResult& r, Now now);
   void DeliverWatches() { SendWatchEvents(tree_.TakeFiredWatches()); }
@@ -127,6 +144,7 @@ class Node {
   void SendReply(Conn& c, int32_t xid, jute::Error err, const std::string& body, Now now,
                  int64_t received_mono_ms, std::string_view op, bool body_on_error = false);
   void SendRaw(ConnId conn, std::string frame);
+  int64_t NextZxid();
   std::string SessionPassword(int64_t session_id) const;
   int64_t NextSessionId(Now now);
   txn::RequestContext Context(int64_t session, int32_t cxid, Now now,
@@ -134,7 +152,12 @@ class Node {
 
   NodeOptions options_;
   Responder& responder_;
-  datatree::DataTree tree_;
+  std::unique_ptr<datatree::DataTree> tree_holder_;
+  datatree::DataTree& tree_;
+  TxnLog* log_;
+  std::deque<txn::Txn> proposed_;  // appended to the log, waiting to be durable
+  uint64_t log_generation_ = 0;
+  int64_t txns_since_snapshot_ = 0;
   txn::PendingChanges pending_;
   txn::Preparer preparer_;
   session::SessionTracker sessions_;

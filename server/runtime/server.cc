@@ -1,23 +1,25 @@
 #include "server/runtime/server.h"
 
-#include <sys/stat.h>
-
 #include <utility>  // must precede Asio: Boost 1.74 awaitable.hpp lacks it under C++20
 
 #include <boost/asio.hpp>
 #include <chrono>
 #include <filesystem>
-#include <random>
 
 #include "server/admin/four_letter_words.h"
 #include "server/base/log.h"
 #include "server/net/client_server.h"
 #include "server/node/node.h"
+#include "server/runtime/snapshotter.h"
+#include "server/storage/log_writer.h"
+#include "server/storage/recovery.h"
 
 namespace caucus::runtime {
 namespace {
 
-node::NodeOptions OptionsFrom(const config::ServerConfig& c) {
+namespace asio = boost::asio;
+
+node::NodeOptions OptionsFrom(const config::ServerConfig& c, uint64_t secret) {
   node::NodeOptions o;
   o.tick_ms = c.tick_time_ms;
   o.min_session_timeout_ms = c.EffectiveMinSessionTimeoutMs();
@@ -28,44 +30,102 @@ node::NodeOptions OptionsFrom(const config::ServerConfig& c) {
   o.container_check_interval_ms = c.container_check_interval_ms;
   o.container_max_per_minute = c.container_max_per_minute;
   o.container_max_never_used_interval_ms = c.container_max_never_used_interval_ms;
-  std::random_device rd;
-  o.secret = (static_cast<uint64_t>(rd()) << 32) ^ rd();
+  o.secret = secret;
   return o;
 }
 
-int64_t WallMs() {
+node::Now Clock() {
   using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  return node::Now{duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count(),
+                   duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count()};
+}
+
+bool MakeDir(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) CAUCUS_LOG(Error) << "cannot create directory '" << dir << "': " << ec.message();
+  return !ec;
 }
 
 }  // namespace
 
 int RunServer(const config::ServerConfig& config) {
-  std::error_code fs_ec;
-  std::filesystem::create_directories(config.data_dir, fs_ec);
-  if (fs_ec) {
-    CAUCUS_LOG(Error) << "cannot create dataDir '" << config.data_dir << "': " << fs_ec.message();
+  // Caucus keeps its files in a subdirectory, so a dataDir shared with ZooKeeper's version-2/
+  // files is never confused with ours.
+  std::string snap_dir = config.data_dir + "/caucus";
+  std::string log_dir = (config.data_log_dir.empty() ? config.data_dir : config.data_log_dir) +
+                        "/caucus";
+  if (!MakeDir(snap_dir) || !MakeDir(log_dir)) return 1;
+
+  base::Status s;
+  auto log = storage::SqliteLog::Open(log_dir + "/log.db", &s);
+  if (!log) {
+    CAUCUS_LOG(Error) << "cannot open the transaction log: " << s.message();
     return 1;
   }
-  boost::asio::io_context io(1);
+  auto started = std::chrono::steady_clock::now();
+  storage::RecoveredState state;
+  s = storage::Recover(snap_dir, *log, &state);
+  for (const auto& line : state.report) CAUCUS_LOG(Info) << "recovery: " << line;
+  if (!s.ok()) {
+    CAUCUS_LOG(Error) << "refusing to start, the data directory cannot be recovered "
+                         "consistently: " << s.message();
+    return 1;
+  }
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - started).count();
+  CAUCUS_LOG(Info) << "recovered " << state.tree->node_count() << " znodes in " << ms << " ms";
+
+  asio::io_context io(1);
+  node::Node* core_ptr = nullptr;
+  // The storage thread reports on the core thread, where the Node lives.
+  storage::LogWriter writer(std::move(log), [&io, &core_ptr](uint64_t gen, int64_t zxid,
+                                                              const base::Status& st) {
+    asio::post(io, [&core_ptr, gen, zxid, ok = st.ok(), msg = st.message()] {
+      if (!core_ptr) return;
+      if (ok) {
+        core_ptr->OnLogDurable(gen, zxid, Clock());
+      } else {
+        core_ptr->OnLogFailed(gen, msg, Clock());
+      }
+    });
+  });
   net::ClientServer server(io, config);
-  node::Node core(OptionsFrom(config), server);
-  int64_t start = WallMs();
-  if (std::string err = server.Start(core, start); !err.empty()) {
+  node::Node core(OptionsFrom(config, state.secret), server, &writer, std::move(state.tree));
+  core_ptr = &core;
+  for (const auto& sess : state.sessions) core.RestoreSession(sess.id, sess.timeout_ms, Clock());
+
+  Snapshotter snapshotter(io, core, writer, snap_dir, config.snap_count,
+                          config.autopurge_snap_retain_count, state.secret);
+  asio::steady_timer snap_timer(io);
+  std::function<void()> schedule = [&] {
+    snap_timer.expires_after(std::chrono::milliseconds(100));
+    snap_timer.async_wait([&](boost::system::error_code ec) {
+      if (ec) return;
+      snapshotter.MaybeStart();
+      schedule();
+    });
+  };
+  schedule();
+
+  if (std::string err = server.Start(core, Clock().wall_ms); !err.empty()) {
     CAUCUS_LOG(Error) << err;
     return 1;
   }
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int sig) {
     if (ec) return;
     CAUCUS_LOG(Info) << "signal " << sig << " received, shutting down";
     server.Stop();
+    snap_timer.cancel();
     io.stop();
   });
   CAUCUS_LOG(Info) << "caucusd " << admin::FullVersion() << " serving clients on "
-                   << config.client_port_address << ":" << server.port() << " (standalone, dataDir "
-                   << config.data_dir << ")";
+                   << config.client_port_address << ":" << server.port()
+                   << " (standalone, dataDir " << config.data_dir << ")";
   io.run();
+  writer.Stop();
+  core_ptr = nullptr;
   return 0;
 }
 

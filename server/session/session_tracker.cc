@@ -38,6 +38,15 @@ void SessionTracker::SetClosing(int64_t id) {
   if (it != sessions_.end()) it->second.closing = true;
 }
 
+void SessionTracker::Reopen(int64_t id, int64_t now_ms) {
+  auto it = sessions_.find(id);
+  if (it == sessions_.end()) return;
+  Unbucket(it->second);
+  it->second.closing = false;
+  it->second.expires_at_ms = RoundUp(now_ms);
+  buckets_[it->second.expires_at_ms].insert(id);
+}
+
 void SessionTracker::Remove(int64_t id) {
   auto it = sessions_.find(id);
   if (it == sessions_.end()) return;

@@ -33,6 +33,9 @@ class SessionTracker {
   bool Touch(int64_t id, int64_t now_ms);
   void SetTimeout(int64_t id, int32_t timeout_ms);
   void SetClosing(int64_t id);
+  // A close that could not be made durable: the session is live again and expires one tick
+  // from now, so the close is retried.
+  void Reopen(int64_t id, int64_t now_ms);
   void Remove(int64_t id);
   const Session* Find(int64_t id) const;
   // Sessions whose expiry time has passed and that are not already closing; marks them

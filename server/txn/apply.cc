@@ -1,12 +1,14 @@
 #include "server/txn/apply.h"
 
+#include "server/datatree/path_utils.h"
+
 namespace caucus::txn {
 namespace {
 
 using jute::Error;
 using jute::OpCode;
 
-OpResult ApplyOp(const Txn& txn, const TxnOp& op, datatree::DataTree& tree) {
+OpResult ApplyOp(const Txn& txn, const TxnOp& op, datatree::DataTree& tree, bool replay) {
   OpResult r;
   r.type = op.type;
   r.path = op.path;
@@ -17,6 +19,9 @@ OpResult ApplyOp(const Txn& txn, const TxnOp& op, datatree::DataTree& tree) {
     case OpCode::kCreateTTL:
       r.err = tree.CreateNode(op.path, op.data, op.acl, op.ephemeral_owner, op.parent_cversion,
                               txn.zxid, txn.time_ms, &r.stat);
+      if (replay && r.err == Error::kNodeExists) {
+        tree.FixParentCversion(datatree::ParentPath(op.path), op.parent_cversion, txn.zxid);
+      }
       break;
     case OpCode::kDelete:
     case OpCode::kDeleteContainer:
@@ -45,9 +50,9 @@ OpResult ApplyOp(const Txn& txn, const TxnOp& op, datatree::DataTree& tree) {
 
 }  // namespace
 
-ApplyResult Apply(const Txn& txn, datatree::DataTree& tree) {
+ApplyResult Apply(const Txn& txn, datatree::DataTree& tree, bool replay) {
   ApplyResult result;
-  for (const auto& op : txn.ops) result.ops.push_back(ApplyOp(txn, op, tree));
+  for (const auto& op : txn.ops) result.ops.push_back(ApplyOp(txn, op, tree, replay));
   if (txn.type != OpCode::kMulti && !result.ops.empty()) result.err = result.ops[0].err;
   if (txn.zxid > tree.last_processed_zxid()) tree.set_last_processed_zxid(txn.zxid);
   return result;

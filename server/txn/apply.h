@@ -7,6 +7,8 @@
 
 namespace caucus::txn {
 
-ApplyResult Apply(const Txn& txn, datatree::DataTree& tree);
+// `replay`: the txn is being re-applied from the log over a snapshot that may already
+// contain part of its effect (snapshots are fuzzy); errors are then expected and harmless.
+ApplyResult Apply(const Txn& txn, datatree::DataTree& tree, bool replay = false);
 
 }  // namespace caucus::txn

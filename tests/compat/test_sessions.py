@@ -1,6 +1,5 @@
 """Sessions: ephemerals on close/expiry, resume, timeout negotiation."""
 
-import os
 import time
 
 import pytest
@@ -199,10 +198,6 @@ def test_close_session_reply_then_connection_closed(server):
     d.close_socket()
 
 
-@pytest.mark.xfail(
-    os.environ.get("CAUCUS_COMPAT_TARGET", "caucus").strip().lower() == "caucus",
-    strict=True,
-    reason="caucusd keeps state in memory until the durable-storage issue (#3) lands")
 def test_ephemeral_survives_server_restart_then_expires(server_factory,
                                                         tmp_path):
     """Sessions are persisted: after a restart the ephemeral is still there

@@ -13,6 +13,11 @@
 #include "proto/jute/records.h"
 #include "proto/jute/requests.h"
 
+#if defined(__GNUC__) && !defined(__clang__)
+// The replacement operators below pair new/malloc and delete/free on purpose.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 // Tracks the largest single allocation while enabled, so the tests can prove that an absurd
 // length field is rejected before anything is reserved for it.
 namespace {

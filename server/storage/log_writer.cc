@@ -1,0 +1,98 @@
+#include "server/storage/log_writer.h"
+
+#include <vector>
+
+#include "server/base/log.h"
+#include "server/storage/txn_codec.h"
+
+namespace caucus::storage {
+
+LogWriter::LogWriter(std::unique_ptr<SqliteLog> log, Completion done)
+    : log_(std::move(log)), done_(std::move(done)), thread_([this] { Run(); }) {}
+
+LogWriter::~LogWriter() { Stop(); }
+
+void LogWriter::Append(const txn::Txn& txn, uint64_t generation) {
+  // Encoding happens on the caller's thread: it is cheap, and it keeps the Txn immutable here.
+  Item item{generation, LogEntry{txn.zxid, EncodeTxn(txn)}};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(std::move(item));
+  }
+  cv_.notify_one();
+}
+
+void LogWriter::Purge(int64_t zxid) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (zxid > purge_upto_) purge_upto_ = zxid;
+  }
+  cv_.notify_one();
+}
+
+void LogWriter::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  if (thread_.joinable()) thread_.join();
+}
+
+LogWriterStats LogWriter::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return stats_;
+}
+
+void LogWriter::Run() {
+  while (true) {
+    std::deque<Item> batch;
+    int64_t purge = 0;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty() || purge_upto_ > 0; });
+      if (queue_.empty() && purge_upto_ == 0 && stopping_) return;
+      batch.swap(queue_);
+      purge = purge_upto_;
+      purge_upto_ = 0;
+    }
+    if (!batch.empty()) CommitBatch(batch);
+    if (purge > 0) {
+      if (base::Status s = log_->PurgeUpTo(purge); !s.ok()) {
+        CAUCUS_LOG(Warn) << "could not purge the transaction log: " << s.message();
+      }
+    }
+  }
+}
+
+void LogWriter::CommitBatch(std::deque<Item>& batch) {
+  // Items of a generation that already failed are never written: the core has told their
+  // clients they failed and will reuse their zxids.
+  std::vector<LogEntry> entries;
+  uint64_t generation = 0;
+  for (auto& item : batch) {
+    if (any_failure_ && item.generation <= failed_generation_) continue;
+    generation = item.generation;
+    entries.push_back(std::move(item.entry));
+  }
+  if (entries.empty()) return;
+  base::Status s = log_->Append(entries);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (s.ok()) {
+      ++stats_.batches;
+      stats_.entries += static_cast<int64_t>(entries.size());
+    } else {
+      ++stats_.failures;
+    }
+  }
+  if (!s.ok()) {
+    any_failure_ = true;
+    failed_generation_ = generation;
+    done_(generation, 0, s);
+    return;
+  }
+  done_(generation, entries.back().zxid, s);
+}
+
+}  // namespace caucus::storage

@@ -1,0 +1,95 @@
+// Snapshots: the whole state (tree, ACLs, sessions) at a zxid, written without stopping the
+// server and read back at recovery.
+//
+// File format (docs/storage.md): the 8-byte magic "CAUCUSNP", a 4-byte version, then records
+// [u32 length][u8 type][Protobuf message] (header, ACL lists, nodes in pre-order, sessions,
+// end), then a CRC-32C of every preceding byte. A file whose CRC does not match, or that ends
+// early, is rejected as a whole.
+//
+// Writing is *fuzzy*, as ZooKeeper's: SnapshotWriter walks the tree a bounded number of nodes
+// per Step on the core thread, while transactions keep being applied in between. Nodes created,
+// changed or deleted during the walk may or may not be in the file; recovery replays the log
+// from the header's zxid (the zxid when the walk started), and replay is idempotent, so the
+// result is exact. The walk keeps only a cursor per tree level (no copy of the tree).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "server/base/status.h"
+#include "server/datatree/data_tree.h"
+#include "server/session/session_tracker.h"
+
+namespace caucus::storage {
+
+struct SnapshotSession {
+  int64_t id = 0;
+  int32_t timeout_ms = 0;
+};
+
+class SnapshotWriter {
+ public:
+  // Starts a snapshot of `tree` as of `zxid` into `final_path` (written to a temporary file
+  // next to it first).
+  static std::unique_ptr<SnapshotWriter> Start(const std::string& final_path, int64_t zxid,
+                                               uint64_t secret, base::Status* status);
+  ~SnapshotWriter();
+  SnapshotWriter(const SnapshotWriter&) = delete;
+  SnapshotWriter& operator=(const SnapshotWriter&) = delete;
+
+  // Writes up to `max_nodes` more nodes. Returns true when the tree walk is complete.
+  bool Step(const datatree::DataTree& tree, size_t max_nodes, base::Status* status);
+  // Writes the sessions and the trailer and flushes to the OS (no fsync yet).
+  base::Status Seal(const session::SessionTracker& sessions);
+  // fsync, rename into place, fsync the directory. May run on any thread.
+  base::Status Commit();
+  void Abandon();  // removes the temporary file
+
+  int64_t zxid() const { return zxid_; }
+  int64_t nodes_written() const { return nodes_written_; }
+  const std::string& final_path() const { return final_path_; }
+
+ private:
+  SnapshotWriter() = default;
+  void Record(uint8_t type, const std::string& payload);
+  base::Status Flush();
+  uint32_t AclRef(const jute::AclList& acl);
+  void WriteNode(const datatree::DataTree& tree, const std::string& path,
+                 const datatree::Znode& n);
+
+  struct Level {
+    std::string path;
+    std::string last_child;  // resume after this name
+    bool started = false;
+  };
+  std::string final_path_;
+  std::string tmp_path_;
+  int fd_ = -1;
+  int64_t zxid_ = 0;
+  int64_t nodes_written_ = 0;
+  uint32_t crc_ = 0;
+  std::string buffer_;
+  std::vector<Level> stack_;
+  std::unordered_map<std::string, uint32_t> acl_refs_;  // serialized ACL list -> ref
+  bool root_written_ = false;
+};
+
+struct LoadedSnapshot {
+  int64_t zxid = 0;
+  uint64_t secret = 0;
+  int64_t node_count = 0;
+  std::vector<SnapshotSession> sessions;
+};
+
+// Reads a snapshot into `tree` (which must be fresh). Corruption or truncation is an error.
+base::Status LoadSnapshot(const std::string& path, datatree::DataTree& tree, LoadedSnapshot* out);
+
+// "snapshot.<16 hex digits zxid>", so that names sort by zxid.
+std::string SnapshotFileName(int64_t zxid);
+// Snapshot files in `dir`, newest (highest zxid) first.
+std::vector<std::pair<int64_t, std::string>> ListSnapshots(const std::string& dir);
+
+}  // namespace caucus::storage

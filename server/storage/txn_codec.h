@@ -1,0 +1,15 @@
+// Txn <-> bytes, the payload of a transaction log entry (Protobuf `caucus.pb.Txn`).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "server/txn/txn.h"
+
+namespace caucus::storage {
+
+std::string EncodeTxn(const txn::Txn& t);
+// False when the bytes are not a valid encoded Txn.
+bool DecodeTxn(std::string_view bytes, txn::Txn& out);
+
+}  // namespace caucus::storage

@@ -1,0 +1,121 @@
+#include "tests/client/test_server.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace caucus::testing {
+namespace {
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+// Sends a four-letter word and returns the answer ("" if the port is closed).
+std::string FourLetter(int port, const char* word) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  std::string out;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && write(fd, word, 4) == 4) {
+    char buf[64];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return out;
+}
+
+bool IsZooKeeper() {
+  const char* t = std::getenv("CAUCUS_COMPAT_TARGET");
+  return t && std::string(t) == "zookeeper";
+}
+
+}  // namespace
+
+TestServer::TestServer() : zookeeper_(IsZooKeeper()), port_(FreePort()) {
+  char tmpl[] = "/tmp/caucus-client-test-XXXXXX";
+  dir_ = mkdtemp(tmpl);
+  std::ofstream cfg(dir_ + "/zoo.cfg");
+  // The settings of tests/compat/conftest.py, so both servers behave alike.
+  cfg << "tickTime=2000\nminSessionTimeout=1000\nmaxSessionTimeout=40000\ninitLimit=10\n"
+      << "syncLimit=5\ndataDir=" << dir_ << "/data\nclientPort=" << port_
+      << "\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\nextendedTypesEnabled=true\n"
+      << "admin.enableServer=false\nznode.container.checkIntervalMs=1000\n"
+      << "znode.container.maxNeverUsedIntervalMs=0\n";
+}
+
+TestServer::~TestServer() { Stop(); }
+
+void TestServer::Start() {
+  std::string cfg = dir_ + "/zoo.cfg";
+  std::string log = dir_ + "/server.log";
+  pid_ = fork();
+  if (pid_ == 0) {
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    if (zookeeper_) {
+      execlp("java", "java", "-Dznode.container.checkIntervalMs=1000",
+             "-Dznode.container.maxNeverUsedIntervalMs=0", "-Dzookeeper.extendedTypesEnabled=true",
+             "-cp", "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar",
+             "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfg.c_str(), nullptr);
+    } else {
+      const char* bin = std::getenv("CAUCUSD");
+      if (!bin) bin = CAUCUSD_PATH;
+      execl(bin, bin, cfg.c_str(), nullptr);
+    }
+    _exit(127);
+  }
+  for (int i = 0; i < 600; ++i) {  // up to 30 s: the JVM is slow to start
+    if (FourLetter(port_, "ruok") == "imok") return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  throw std::runtime_error("server did not start; see " + log);
+}
+
+void TestServer::Stop() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+TestServer& Server() {
+  static std::unique_ptr<TestServer> server = [] {
+    auto s = std::make_unique<TestServer>();
+    s->Start();
+    return s;
+  }();
+  return *server;
+}
+
+std::string UniquePath(const std::string& prefix) {
+  static std::atomic<int> n{0};
+  return "/" + prefix + "-" + std::to_string(getpid()) + "-" + std::to_string(n++);
+}
+
+}  // namespace caucus::testing
