@@ -13,6 +13,8 @@ PACKAGES=(
   clang libclang-rt-14-dev
   # compatibility tests: the real ZooKeeper (reference server, zkCli.sh) and kazoo
   zookeeper default-jre-headless python3 python3-kazoo python3-pytest python3-pytest-timeout
+  # compatibility tests: Apache Curator, compiled at test time with javac (tests/compat/test_curator.py)
+  libcurator-framework-java libcurator-recipes-java libcurator-client-java default-jdk-headless
 )
 
 missing=()

@@ -63,6 +63,8 @@ void Run(Client::Impl& impl, Call call, Decoder<T> decode, Callback<T> cb, bool 
   impl.Submit(std::move(call));
 }
 
+// Callers must not read `w` in the same argument list (argument evaluation order is
+// unspecified); the watch flag of the request body is computed before.
 Call MakeCall(OpCode op, decltype(jute::Request::body) body, std::string path = {},
               WatchKind kind = WatchKind::kNone, Watcher w = {}) {
   Call c;
@@ -125,7 +127,8 @@ void StartDelete(Client::Impl& impl, const std::string& path, int32_t version,
 
 void StartExists(Client::Impl& impl, const std::string& path, Watcher w,
                  Callback<std::optional<Stat>> cb, bool inline_cb) {
-  auto call = MakeCall(OpCode::kExists, jute::PathWatchRequest{impl.ToServer(path), bool(w)},
+  bool watch = bool(w);
+  auto call = MakeCall(OpCode::kExists, jute::PathWatchRequest{impl.ToServer(path), watch},
                        path, WatchKind::kExist, std::move(w));
   Decoder<std::optional<Stat>> decode = [](InArchive& in) -> Result<std::optional<Stat>> {
     return std::optional<Stat>(ReadStat(in).value());
@@ -140,7 +143,8 @@ void StartExists(Client::Impl& impl, const std::string& path, Watcher w,
 
 void StartGetData(Client::Impl& impl, const std::string& path, Watcher w, Callback<DataResult> cb,
                   bool inline_cb) {
-  auto call = MakeCall(OpCode::kGetData, jute::PathWatchRequest{impl.ToServer(path), bool(w)},
+  bool watch = bool(w);
+  auto call = MakeCall(OpCode::kGetData, jute::PathWatchRequest{impl.ToServer(path), watch},
                        path, WatchKind::kData, std::move(w));
   Decoder<DataResult> decode = [](InArchive& in) -> Result<DataResult> {
     DataResult r;
@@ -160,8 +164,9 @@ void StartSetData(Client::Impl& impl, const std::string& path, const std::string
 
 void StartGetChildren(Client::Impl& impl, const std::string& path, Watcher w,
                       Callback<ChildrenResult> cb, bool inline_cb) {
+  bool watch = bool(w);
   auto call =
-      MakeCall(OpCode::kGetChildren2, jute::PathWatchRequest{impl.ToServer(path), bool(w)}, path,
+      MakeCall(OpCode::kGetChildren2, jute::PathWatchRequest{impl.ToServer(path), watch}, path,
                WatchKind::kChild, std::move(w));
   Decoder<ChildrenResult> decode = [](InArchive& in) -> Result<ChildrenResult> {
     ChildrenResult r;

@@ -1,12 +1,12 @@
 #include "server/auth/auth.h"
 
-#include <arpa/inet.h>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
 #include <algorithm>
 #include <array>
-#include <cstdlib>
+#include <climits>
+#include <cstdint>
 
 #include "proto/jute/opcodes.h"
 
@@ -20,32 +20,42 @@ std::string Base64(const unsigned char* data, size_t len) {
   return out;
 }
 
-// Parses an IPv4 or IPv6 literal into network-order bytes; returns the byte count (4/16) or 0.
-size_t ParseIp(std::string_view text, std::array<unsigned char, 16>& out) {
-  std::string s(text);
-  if (inet_pton(AF_INET, s.c_str(), out.data()) == 1) return 4;
-  if (inet_pton(AF_INET6, s.c_str(), out.data()) == 1) return 16;
-  return 0;
-}
-
-bool ParseBits(std::string_view text, size_t max_bits, size_t& bits) {
-  if (text.empty() || text.size() > 3) return false;
-  bits = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-    bits = bits * 10 + static_cast<size_t>(c - '0');
+// Java's Integer.parseInt: an optional sign, then at least one decimal digit, within int.
+bool JavaParseInt(std::string_view s, long long& out) {
+  size_t i = (!s.empty() && (s[0] == '+' || s[0] == '-')) ? 1 : 0;
+  if (i == s.size() || s.size() > 11) return false;
+  long long v = 0;
+  for (size_t k = i; k < s.size(); ++k) {
+    if (s[k] < '0' || s[k] > '9') return false;
+    v = v * 10 + (s[k] - '0');
   }
-  return bits <= max_bits;
+  out = s[0] == '-' ? -v : v;
+  return out >= INT32_MIN && out <= INT32_MAX;
 }
 
-// Splits "addr/bits" and parses both; bits defaults to the full address length.
-bool ParseIpAcl(std::string_view acl_id, std::array<unsigned char, 16>& addr, size_t& len,
-                size_t& bits) {
+// IPAuthenticationProvider.addr2Bytes of ZooKeeper 3.8: dotted IPv4 only, each part parsed
+// with Integer.parseInt (so "010" is 10). IPv6 ACLs do not exist in 3.8.
+bool ParseIpv4(std::string_view text, std::array<unsigned char, 4>& out) {
+  size_t part = 0, start = 0;
+  for (size_t i = 0; i <= text.size(); ++i) {
+    if (i < text.size() && text[i] != '.') continue;
+    long long v;
+    if (part >= 4 || !JavaParseInt(text.substr(start, i - start), v) || v < 0 || v > 255) {
+      return false;
+    }
+    out[part++] = static_cast<unsigned char>(v);
+    start = i + 1;
+  }
+  return part == 4;
+}
+
+// Splits "addr/bits" as ZooKeeper does; bits defaults to 32.
+bool ParseIpAcl(std::string_view acl_id, std::array<unsigned char, 4>& addr, long long& bits) {
   auto slash = acl_id.find('/');
-  len = ParseIp(acl_id.substr(0, slash), addr);
-  if (len == 0) return false;
-  bits = len * 8;
-  return slash == std::string_view::npos || ParseBits(acl_id.substr(slash + 1), len * 8, bits);
+  if (!ParseIpv4(acl_id.substr(0, slash), addr)) return false;
+  bits = 32;
+  if (slash == std::string_view::npos) return true;
+  return JavaParseInt(acl_id.substr(slash + 1), bits) && bits >= 0 && bits <= 32;
 }
 
 bool DigestMatches(const jute::Id& acl_id, const jute::Id& who) { return acl_id.id == who.id; }
@@ -55,6 +65,21 @@ bool IdMatches(const jute::Id& acl_id, const jute::Id& who) {
   if (who.scheme == "ip") return IpMatches(acl_id.id, who.id);
   if (who.scheme == "digest") return DigestMatches(acl_id, who);
   return acl_id.id == who.id;
+}
+
+// DigestAuthenticationProvider.isValid: id.split(":").length == 2, where Java's split drops
+// trailing empty parts ("user:" is invalid, "user:hash:" is valid).
+bool DigestIdValid(std::string_view id) {
+  std::vector<std::string_view> parts;
+  size_t start = 0;
+  for (size_t i = 0; i <= id.size(); ++i) {
+    if (i == id.size() || id[i] == ':') {
+      parts.push_back(id.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  while (!parts.empty() && parts.back().empty()) parts.pop_back();
+  return parts.size() == 2;
 }
 
 }  // namespace
@@ -67,12 +92,14 @@ std::string GenerateDigest(std::string_view user_password) {
 }
 
 bool IpMatches(std::string_view acl_id, std::string_view client_ip) {
-  std::array<unsigned char, 16> want{}, have{};
-  size_t want_len, bits;
-  if (!ParseIpAcl(acl_id, want, want_len, bits)) return false;
-  if (ParseIp(client_ip, have) != want_len) return false;
-  for (size_t i = 0; i < want_len && bits > 0; ++i) {
-    unsigned mask = bits >= 8 ? 0xFFu : (0xFFu << (8 - bits)) & 0xFFu;
+  std::array<unsigned char, 4> want{}, have{};
+  long long bits;
+  if (!ParseIpAcl(acl_id, want, bits)) return false;
+  // A client on an IPv6 socket may show up as an IPv4-mapped address.
+  if (client_ip.rfind("::ffff:", 0) == 0) client_ip.remove_prefix(7);
+  if (!ParseIpv4(client_ip, have)) return false;
+  for (size_t i = 0; i < 4 && bits > 0; ++i) {
+    unsigned mask = bits >= 8 ? 0xFFu : (0xFFu << (8 - static_cast<int>(bits))) & 0xFFu;
     if ((want[i] & mask) != (have[i] & mask)) return false;
     bits = bits >= 8 ? bits - 8 : 0;
   }
@@ -82,11 +109,11 @@ bool IpMatches(std::string_view acl_id, std::string_view client_ip) {
 bool IsValidAclId(const jute::Id& id) {
   if (id.scheme == "world") return id.id == "anyone";
   if (id.scheme == "ip") {
-    std::array<unsigned char, 16> addr{};
-    size_t len, bits;
-    return ParseIpAcl(id.id, addr, len, bits);
+    std::array<unsigned char, 4> addr{};
+    long long bits;
+    return ParseIpAcl(id.id, addr, bits);
   }
-  if (id.scheme == "digest") return std::count(id.id.begin(), id.id.end(), ':') == 1;
+  if (id.scheme == "digest") return DigestIdValid(id.id);
   if (id.scheme == "super") return true;
   return false;
 }

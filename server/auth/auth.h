@@ -1,6 +1,6 @@
 // Authentication schemes and ACL evaluation, with ZooKeeper's semantics:
 //   world:anyone, auth (expanded at create/setACL time), digest (user:base64(sha1(user:pw))),
-//   ip (address or address/bits), and the "super" identity granted by the super digest.
+//   ip (IPv4 address or address/bits, parsed as ZooKeeper 3.8 does), and the "super" identity granted by the super digest.
 // Pure functions; no state.
 #pragma once
 

@@ -5,23 +5,37 @@
 namespace caucus::datatree {
 namespace {
 
-// Decodes one UTF-8 sequence at s[i]; returns the code point, or -1 when malformed.
+// Decodes one UTF-8 sequence at s[i] strictly; returns the code point, or -1 for anything
+// Java's UTF-8 decoder would replace with U+FFFD (which ZooKeeper then rejects): bad lead or
+// continuation bytes, overlong forms, surrogates, values past U+10FFFF, truncation.
 int32_t DecodeUtf8(std::string_view s, size_t& i) {
   auto c = static_cast<uint8_t>(s[i++]);
   if (c < 0x80) return c;
-  int extra = (c >= 0xF0) ? 3 : (c >= 0xE0) ? 2 : (c >= 0xC0) ? 1 : -1;
-  if (extra < 0 || i + static_cast<size_t>(extra) > s.size()) return -1;
+  int extra;
+  int32_t min;
+  if (c >= 0xC2 && c <= 0xDF) {
+    extra = 1, min = 0x80;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    extra = 2, min = 0x800;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    extra = 3, min = 0x10000;
+  } else {
+    return -1;
+  }
+  if (i + static_cast<size_t>(extra) > s.size()) return -1;
   int32_t cp = c & (0x3F >> extra);
   for (int k = 0; k < extra; ++k) {
     auto d = static_cast<uint8_t>(s[i++]);
     if ((d & 0xC0) != 0x80) return -1;
     cp = (cp << 6) | (d & 0x3F);
   }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return -1;
   return cp;
 }
 
 bool IsForbiddenCodePoint(int32_t cp) {
-  return cp < 0 || (cp > 0x00 && cp <= 0x1F) || (cp >= 0x7F && cp <= 0x9F) ||
+  // Code points beyond the BMP are surrogate pairs in Java's strings, which ZooKeeper rejects.
+  return cp < 0 || cp <= 0x1F || (cp >= 0x7F && cp <= 0x9F) ||
          (cp >= 0xD800 && cp <= 0xF8FF) || (cp >= 0xFFF0);
 }
 

@@ -316,9 +316,9 @@ void Node::Pump(Conn& c, Now now) {
   while (true) {
     Conn* cur = FindConn(id);
     if (!cur || cur->closing || cur->queue.empty()) return;
+    bool write = txn::IsWriteOp(cur->queue.front().req.op);
+    if (!write && !cur->writes_in_flight.empty()) return;  // leave it queued, untouched
     Queued q = std::move(cur->queue.front());
-    bool write = txn::IsWriteOp(q.req.op);
-    if (!write && !cur->writes_in_flight.empty()) return;
     cur->queue.pop_front();
     if (write) {
       SubmitWrite(*cur, q, now);

@@ -56,7 +56,7 @@ class CIn {
 
 char* S(const char* s) { return const_cast<char*>(s); }
 
-struct buffer Buf(const std::string& s) {
+struct buffer Buf(std::string_view s) {
   struct buffer b;
   b.len = static_cast<int32_t>(s.size());
   b.buff = const_cast<char*>(s.data());

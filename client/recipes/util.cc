@@ -1,0 +1,72 @@
+#include "client/recipes/util.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <random>
+
+namespace caucus::recipes {
+
+std::string RandomId() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+int64_t SequenceOf(const std::string& name) {
+  if (name.size() < 10) return -1;
+  int64_t v = 0;
+  for (size_t i = name.size() - 10; i < name.size(); ++i) {
+    if (name[i] < '0' || name[i] > '9') return -1;
+    v = v * 10 + (name[i] - '0');
+  }
+  return v;
+}
+
+std::vector<std::string> SortedChildren(Client& c, const std::string& dir) {
+  auto kids = c.GetChildren(dir);
+  std::sort(kids.begin(), kids.end(), [](const std::string& a, const std::string& b) {
+    auto sa = SequenceOf(a), sb = SequenceOf(b);
+    return sa != sb ? sa < sb : a < b;
+  });
+  return kids;
+}
+
+std::optional<std::string> FindProtected(Client& c, const std::string& dir,
+                                         const std::string& id) {
+  std::string prefix = "_c_" + id + "-";
+  try {
+    for (const auto& k : c.GetChildren(dir))
+      if (k.rfind(prefix, 0) == 0) return dir + "/" + k;
+  } catch (const KeeperException& e) {
+    if (e.code() != Error::kNoNode) throw;
+  }
+  return std::nullopt;
+}
+
+CreateResult ProtectedCreate(Client& c, const std::string& dir, const std::string& id,
+                             const std::string& name, const std::string& data) {
+  std::string path = dir + "/_c_" + id + "-" + name;
+  for (;;) {
+    try {
+      return c.CreateWithStat(path, data, CreateMode::kEphemeralSequential);
+    } catch (const KeeperException& e) {
+      if (e.code() == Error::kNoNode) {
+        // Container parents: the server deletes them once empty, so nothing leaks.
+        c.CreateParents(dir, CreateMode::kContainer);
+        continue;
+      }
+      if (e.code() != Error::kConnectionLoss) throw;
+    }
+    // The create may or may not have happened: look for our prefix before trying again.
+    c.WaitConnected(std::chrono::seconds(30));
+    auto found = RetryOnConnectionLoss(c, [&] { return FindProtected(c, dir, id); });
+    if (found) {
+      auto stat = RetryOnConnectionLoss(c, [&] { return c.Exists(*found); });
+      if (stat) return {*found, *stat};
+    }
+  }
+}
+
+}  // namespace caucus::recipes

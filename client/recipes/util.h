@@ -1,0 +1,77 @@
+// Shared machinery of the recipes built on ephemeral-sequential nodes (lock, read/write lock,
+// leader latch): protected creates, sequence ordering, and a wake-up signal for watches.
+// Internal to caucus_recipes.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "caucus/client.h"
+
+namespace caucus::recipes {
+
+// A random 128-bit id in hex (uuid-like), for protected-create prefixes.
+std::string RandomId();
+
+// The 10-digit sequence suffix of a sequential node name; -1 if there is none.
+int64_t SequenceOf(const std::string& name);
+
+// Children of dir, sorted by sequence suffix (ties: by name).
+std::vector<std::string> SortedChildren(Client& c, const std::string& dir);
+
+// Curator's protected create: creates dir/<_c_{id}-><name> ephemeral-sequential; if the reply
+// is lost to a connection loss, finds the node by its unique prefix instead of creating a
+// second one (which would leak until the session ends and block everyone behind it).
+// Creates dir (as a container) when missing. Returns the node's full path and stat.
+CreateResult ProtectedCreate(Client& c, const std::string& dir, const std::string& id,
+                             const std::string& name, const std::string& data);
+
+// The child of dir created by ProtectedCreate with this id, if any.
+std::optional<std::string> FindProtected(Client& c, const std::string& dir, const std::string& id);
+
+// Runs `f`, retrying while the failure is a connection loss (waiting for the connection).
+// Other errors propagate.
+template <class F>
+auto RetryOnConnectionLoss(Client& c, F&& f) {
+  for (;;) {
+    try {
+      return f();
+    } catch (const KeeperException& e) {
+      if (e.code() != Error::kConnectionLoss) throw;
+      c.WaitConnected(std::chrono::seconds(1));
+    }
+  }
+}
+
+// A level-triggered wake-up shared with watchers: they may outlive the recipe object, so they
+// hold it by shared_ptr. Thread-safe.
+class Signal {
+ public:
+  void Notify() {
+    std::lock_guard l(mu_);
+    ++count_;
+    cv_.notify_all();
+  }
+  uint64_t count() {
+    std::lock_guard l(mu_);
+    return count_;
+  }
+  // Waits until the count moves past `seen` or the deadline passes; false on timeout.
+  bool WaitPast(uint64_t seen, std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock l(mu_);
+    return cv_.wait_until(l, deadline, [&] { return count_ > seen; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  uint64_t count_ = 0;
+};
+
+}  // namespace caucus::recipes
