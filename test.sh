@@ -70,8 +70,8 @@ if [ "$QUICK" = 0 ]; then
 
   stage "fuzzers (${FUZZ_SECONDS}s each)"
   cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
-    -DCMAKE_CXX_COMPILER=clang++ -DCAUCUS_FUZZ=ON -DCAUCUS_BUILD_TESTS=OFF > /dev/null
-  cmake --build build/fuzz -j"$JOBS"
+    -DCMAKE_CXX_COMPILER=clang++ -DCAUCUS_FUZZ=ON -DCAUCUS_BUILD_TESTS=ON > /dev/null
+  cmake --build build/fuzz -j"$JOBS" --target jute_request_fuzzer node_frame_fuzzer
   tests/fuzz/run_fuzzers.sh build/fuzz "$FUZZ_SECONDS"
   record "fuzzers" ok
 fi
