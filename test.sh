@@ -3,8 +3,9 @@
 #   1. the unit tests (GoogleTest, Release build)
 #   2. the compatibility suite with stock clients (kazoo, C client, zkCli.sh) against caucusd
 #   3. the same compatibility suite against Debian's real Apache ZooKeeper 3.8
-#   4. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer
-#   5. the libFuzzer targets for a bounded time on their seed corpora
+#   4. the durability suite: kill -9 crash rounds, full disk (tmpfs), corruption, restarts
+#   5. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer
+#   6. the libFuzzer targets for a bounded time on their seed corpora
 # Options:
 #   --target=zookeeper   only run the compatibility suite, against real ZooKeeper
 #   --quick              skip the sanitizer build and the fuzzers
@@ -57,6 +58,10 @@ CAUCUS_COMPAT_TARGET=zookeeper \
   CAUCUS_C_CLIENT_TEST="$ROOT/build/release/tests/compat/c_client/c_client_test" \
   "$PY" -m pytest tests/compat -q -p no:cacheprovider
 record "compat vs zookeeper" ok
+
+stage "durability suite (crash, disk full, corruption, restarts)"
+CAUCUSD="$ROOT/build/release/server/caucusd" "$PY" -m pytest tests/durability -q -p no:cacheprovider
+record "durability" ok
 
 if [ "$QUICK" = 0 ]; then
   stage "build (ASan + UBSan)"

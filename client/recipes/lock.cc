@@ -1,5 +1,6 @@
 #include "caucus/recipes/lock.h"
 
+#include <algorithm>
 #include <mutex>
 
 #include "client/recipes/util.h"
@@ -88,8 +89,10 @@ std::optional<int64_t> Lock::AcquireUntil(std::optional<Clock::time_point> deadl
       auto children = SortedChildren(client_, dir_);
       std::string mine = node_.substr(dir_.size() + 1);
       auto it = std::find(children.begin(), children.end(), mine);
-      if (it == children.end()) {  // our node died with an expired session: queue again
-        node_.clear();
+      if (it == children.end()) {
+        // Our node died with an expired session: queue again. Confirm first: a listing
+        // that misses a node we just created must not make us create a second one.
+        if (!client_.Exists(node_)) node_.clear();
         continue;
       }
       std::string blocker = Blocker(children, static_cast<size_t>(it - children.begin()));

@@ -46,7 +46,8 @@ std::optional<std::string> FindProtected(Client& c, const std::string& dir,
 }
 
 CreateResult ProtectedCreate(Client& c, const std::string& dir, const std::string& id,
-                             const std::string& name, const std::string& data) {
+                             const std::string& name, const std::string& data,
+                             const std::function<bool()>& stop) {
   std::string path = dir + "/_c_" + id + "-" + name;
   for (;;) {
     try {
@@ -60,7 +61,8 @@ CreateResult ProtectedCreate(Client& c, const std::string& dir, const std::strin
       if (e.code() != Error::kConnectionLoss) throw;
     }
     // The create may or may not have happened: look for our prefix before trying again.
-    c.WaitConnected(std::chrono::seconds(30));
+    while (!c.WaitConnected(std::chrono::milliseconds(200)))
+      if (stop && stop()) throw KeeperException(Error::kClosing, dir);
     auto found = RetryOnConnectionLoss(c, [&] { return FindProtected(c, dir, id); });
     if (found) {
       auto stat = RetryOnConnectionLoss(c, [&] { return c.Exists(*found); });

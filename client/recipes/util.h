@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -29,8 +30,11 @@ std::vector<std::string> SortedChildren(Client& c, const std::string& dir);
 // is lost to a connection loss, finds the node by its unique prefix instead of creating a
 // second one (which would leak until the session ends and block everyone behind it).
 // Creates dir (as a container) when missing. Returns the node's full path and stat.
+// `stop` (optional) is polled while waiting for a connection; when it returns true the
+// call gives up with KeeperException(kClosing).
 CreateResult ProtectedCreate(Client& c, const std::string& dir, const std::string& id,
-                             const std::string& name, const std::string& data);
+                             const std::string& name, const std::string& data,
+                             const std::function<bool()>& stop = nullptr);
 
 // The child of dir created by ProtectedCreate with this id, if any.
 std::optional<std::string> FindProtected(Client& c, const std::string& dir, const std::string& id);

@@ -224,6 +224,9 @@ std::string Mntr(const AdminContext& ctx) {
   kv("zk_uptime", ctx.now_wall_ms - ctx.start_wall_ms);
   kv("zk_global_sessions", ctx.node->sessions().size());
   kv("zk_last_zxid", "0x" + Hex(ctx.node->last_zxid()));
+  kv("zk_log_write_failures", s.log_write_failures);
+  kv("zk_log_failed_requests", s.failed_writes);
+  kv("zk_log_pending_requests", ctx.node->proposals_in_flight());
   return o.str();
 }
 

@@ -377,6 +377,8 @@ void Node::OnLogDurable(uint64_t generation, int64_t zxid, Now now) {
 void Node::OnLogFailed(uint64_t generation, std::string_view message, Now now) {
   if (generation != log_generation_) return;
   ++log_generation_;
+  ++stats_.log_write_failures;
+  stats_.failed_writes += static_cast<int64_t>(proposed_.size());
   CAUCUS_LOG(Error) << "transaction log write failed, failing " << proposed_.size()
                     << " pending writes: " << message;
   std::deque<txn::Txn> failed;
@@ -603,9 +605,12 @@ std::vector<ConnInfo> Node::Connections() const {
 }
 
 void Node::ResetStats() {
-  int64_t outstanding = stats_.outstanding;
+  ServerStats old = stats_;
   stats_ = ServerStats{};
-  stats_.outstanding = outstanding;
+  stats_.outstanding = old.outstanding;
+  // Failure counters are not latency statistics: srst keeps them, as a monitor expects.
+  stats_.log_write_failures = old.log_write_failures;
+  stats_.failed_writes = old.failed_writes;
   for (auto& [id, c] : conns_) {
     int64_t est = c->stats.established_wall_ms;
     c->stats = ConnStats{};

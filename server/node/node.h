@@ -70,6 +70,8 @@ struct ServerStats {
   int64_t total_latency_ms = 0;
   int64_t completed = 0;
   int64_t outstanding = 0;
+  int64_t log_write_failures = 0;  // batches the durable log could not write
+  int64_t failed_writes = 0;       // client writes answered SystemError because of that
 };
 
 class Node {

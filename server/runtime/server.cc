@@ -13,6 +13,7 @@
 #include "server/runtime/snapshotter.h"
 #include "server/storage/log_writer.h"
 #include "server/storage/recovery.h"
+#include "server/storage/wal_check.h"
 
 namespace caucus::runtime {
 namespace {
@@ -57,7 +58,14 @@ int RunServer(const config::ServerConfig& config) {
                         "/caucus";
   if (!MakeDir(snap_dir) || !MakeDir(log_dir)) return 1;
 
-  base::Status s;
+  std::string wal_finding;
+  base::Status s = storage::CheckWal(log_dir + "/log.db-wal", &wal_finding);
+  if (!s.ok()) {
+    CAUCUS_LOG(Error) << "refusing to start, the data directory cannot be recovered "
+                         "consistently: " << s.message();
+    return 1;
+  }
+  if (!wal_finding.empty()) CAUCUS_LOG(Warn) << "recovery: " << wal_finding;
   auto log = storage::SqliteLog::Open(log_dir + "/log.db", &s);
   if (!log) {
     CAUCUS_LOG(Error) << "cannot open the transaction log: " << s.message();

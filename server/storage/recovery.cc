@@ -49,6 +49,10 @@ bool Follows(int64_t prev, int64_t next) {
 }  // namespace
 
 base::Status Recover(const std::string& snap_dir, SqliteLog& log, RecoveredState* out) {
+  if (int n = RemoveUnfinishedSnapshots(snap_dir); n > 0) {
+    out->report.push_back("removed " + std::to_string(n) +
+                          " unfinished snapshot file(s) left by an earlier crash");
+  }
   LoadedSnapshot snap;
   if (base::Status s = LoadNewestSnapshot(snap_dir, log.FirstZxid(), out, &snap); !s.ok()) return s;
   std::map<int64_t, int32_t> sessions;

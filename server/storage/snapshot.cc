@@ -56,6 +56,23 @@ std::string SnapshotFileName(int64_t zxid) {
   return b;
 }
 
+int RemoveUnfinishedSnapshots(const std::string& dir) {
+  int removed = 0;
+  DIR* d = opendir(dir.c_str());
+  if (!d) return 0;
+  std::vector<std::string> victims;
+  while (dirent* e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name.rfind("snapshot.", 0) == 0 && name.size() > 4 &&
+        name.compare(name.size() - 4, 4, ".tmp") == 0) {
+      victims.push_back(dir + "/" + name);
+    }
+  }
+  closedir(d);
+  for (const auto& v : victims) removed += ::unlink(v.c_str()) == 0 ? 1 : 0;
+  return removed;
+}
+
 std::vector<std::pair<int64_t, std::string>> ListSnapshots(const std::string& dir) {
   std::vector<std::pair<int64_t, std::string>> out;
   DIR* d = opendir(dir.c_str());

@@ -89,6 +89,9 @@ base::Status LoadSnapshot(const std::string& path, datatree::DataTree& tree, Loa
 
 // "snapshot.<16 hex digits zxid>", so that names sort by zxid.
 std::string SnapshotFileName(int64_t zxid);
+// Deletes the temporary files of snapshots that were never finished (a crash while writing);
+// returns how many.
+int RemoveUnfinishedSnapshots(const std::string& dir);
 // Snapshot files in `dir`, newest (highest zxid) first.
 std::vector<std::pair<int64_t, std::string>> ListSnapshots(const std::string& dir);
 

@@ -273,7 +273,9 @@ TEST(ClientTest, AsyncCallbacksRunInOrderOffTheIoThread) {
   c.GetDataAsync(p, {}, [&](Result<DataResult> r) {
     // A pipelined read must see the session's earlier write (ZooKeeper's FIFO order).
     EXPECT_EQ(r.error(), Error::kOk);
-    if (r.ok()) EXPECT_EQ(r.value().data, "a");
+    if (r.ok()) {
+      EXPECT_EQ(r.value().data, "a");
+    }
     order.push_back(2);
   });
   c.DeleteAsync(p + "/none", -1, [&](Result<void> r) {

@@ -1,10 +1,7 @@
 """Protocol helpers shared by the durability tests (raw jute client based)."""
 
-import socket
-import struct
-
-from jute_client import (Err, Op, Reader, Writer, create_body, path_body,
-                         path_watch_body, XID_NOTIFICATION, XID_PING)
+from jute_client import (Err, Op, Writer, create_body, path_watch_body,  # noqa: F401
+                         XID_NOTIFICATION, XID_PING)
 
 
 def multi_body(ops):
@@ -97,8 +94,3 @@ def count_tree(client, path="/", leaf_prefixes=()):
                 stack.append(cp)
     return total
 
-
-__all__ = ["multi_body", "set_data_body", "delete_body", "pipelined",
-           "get_data_many", "children", "count_tree", "create_body",
-           "path_body", "path_watch_body", "Op", "Err", "Reader", "Writer",
-           "socket", "struct"]

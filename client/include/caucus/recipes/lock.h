@@ -36,7 +36,7 @@ class Lock {
  public:
   // `dir` is the lock's parent node; it is created as a container when missing.
   Lock(Client& client, std::string dir, std::string data = {});
-  ~Lock();  // releases if held
+  virtual ~Lock();  // releases if held
   Lock(const Lock&) = delete;
   Lock& operator=(const Lock&) = delete;
 
