@@ -1,5 +1,7 @@
 #include "server/datatree/data_tree.h"
 
+#include <new>
+
 #include "server/base/assert.h"
 #include "server/datatree/path_utils.h"
 
@@ -10,8 +12,22 @@ int64_t DataLength(const std::optional<std::string>& d) {
 }
 }  // namespace
 
+// One allocation: the Znode, then its path.
+Znode* DataTree::NewNode(std::string_view path) {
+  void* mem = ::operator new(sizeof(Znode) + path.size());
+  Znode* n = ::new (mem) Znode();
+  std::memcpy(reinterpret_cast<char*>(n + 1), path.data(), path.size());
+  n->path_len_ = static_cast<uint32_t>(path.size());
+  return n;
+}
+
+void DataTree::FreeNode(Znode* n) {
+  n->~Znode();
+  ::operator delete(static_cast<void*>(n));
+}
+
 DataTree::DataTree() {
-  nodes_.emplace("/", Znode{});
+  Insert("/", nullptr);
   AddSystemNode("/zookeeper", nullptr, 0);
   AddSystemNode("/zookeeper/quota", nullptr, 0);
   // /zookeeper/config is readable by anyone and writable by nobody but super (ZOOKEEPER-2014);
@@ -20,23 +36,37 @@ DataTree::DataTree() {
   AddSystemNode("/zookeeper/config", &read_only, -1);
 }
 
-void DataTree::AddSystemNode(std::string_view path, const jute::AclList* acl, int32_t aversion) {
-  auto [it, inserted] = nodes_.emplace(std::string(path), Znode{});
-  CAUCUS_ASSERT(inserted);
-  if (acl) it->second.acl = acls_.Intern(*acl);
-  it->second.aversion = aversion;
-  FindMutable(ParentPath(path))->children.insert(BaseName(it->first));
+DataTree::~DataTree() {
+  for (Znode* n : nodes_) FreeNode(n);
+}
+
+// Adds a node for `path` to the index and to `parent`'s children (parent null: the root).
+Znode* DataTree::Insert(std::string_view path, Znode* parent) {
+  Znode* n = NewNode(path);
+  nodes_.insert(n);
+  if (parent) {
+    if (!parent->children_) parent->children_ = std::make_unique<ChildSet>();
+    parent->children_->insert(n);
+  }
   data_size_ += static_cast<int64_t>(path.size());
+  return n;
+}
+
+void DataTree::AddSystemNode(std::string_view path, const jute::AclList* acl, int32_t aversion) {
+  CAUCUS_ASSERT(!Find(path));
+  Znode* n = Insert(path, FindMutable(ParentPath(path)));
+  if (acl) n->acl = acls_.Intern(*acl);
+  n->aversion = aversion;
 }
 
 const Znode* DataTree::Find(std::string_view path) const {
   auto it = nodes_.find(path);
-  return it == nodes_.end() ? nullptr : &it->second;
+  return it == nodes_.end() ? nullptr : *it;
 }
 
 Znode* DataTree::FindMutable(std::string_view path) {
   auto it = nodes_.find(path);
-  return it == nodes_.end() ? nullptr : &it->second;
+  return it == nodes_.end() ? nullptr : *it;
 }
 
 jute::Stat DataTree::StatOf(const Znode& n) const {
@@ -56,40 +86,72 @@ jute::Stat DataTree::PersistedStatOf(const Znode& n) const {
   s.cversion = n.cversion;
   s.aversion = n.aversion;
   s.ephemeral_owner = n.ephemeral_owner;
-  s.data_length = static_cast<int32_t>(n.data.size());
-  s.num_children = static_cast<int32_t>(n.children.size());
+  s.data_length = static_cast<int32_t>(n.data_len_);
+  s.num_children = static_cast<int32_t>(n.child_count());
   s.pzxid = n.pzxid;
   return s;
 }
 
 std::optional<std::string> DataTree::DataOf(const Znode& n) const {
   if (n.data_null) return std::nullopt;
-  return n.data;
+  return std::string(n.data());
 }
 
 std::vector<std::string> DataTree::ChildrenOf(const Znode& n) const {
-  return std::vector<std::string>(n.children.begin(), n.children.end());
+  std::vector<std::string> out;
+  if (!n.children_) return out;
+  out.reserve(n.children_->size());
+  for (const Znode* c : *n.children_) out.emplace_back(c->name());
+  return out;
+}
+
+const Znode* DataTree::NextChild(const Znode& n, std::string_view after, bool first) const {
+  if (!n.children_) return nullptr;
+  auto it = first ? n.children_->begin() : n.children_->upper_bound(after);
+  return it == n.children_->end() ? nullptr : *it;
 }
 
 int32_t DataTree::CountDescendants(std::string_view path) const {
   const Znode* n = Find(path);
   if (!n) return 0;
   int32_t total = 0;
-  std::vector<std::string> stack{std::string(path)};
+  std::vector<const Znode*> stack{n};
   while (!stack.empty()) {
-    std::string p = std::move(stack.back());
+    const Znode* cur = stack.back();
     stack.pop_back();
-    const Znode* cur = Find(p);
-    if (!cur) continue;
-    for (auto name : cur->children) {
+    if (!cur->children_) continue;
+    for (const Znode* c : *cur->children_) {
       ++total;
-      std::string child = p;
-      if (child.size() > 1) child.push_back('/');
-      child.append(name);
-      stack.push_back(std::move(child));
+      stack.push_back(c);
     }
   }
   return total;
+}
+
+void DataTree::Link(const Znode& n) {
+  if (IsContainerOwner(n.ephemeral_owner)) {
+    containers_.emplace(n.path());
+  } else if (IsTtlOwner(n.ephemeral_owner)) {
+    ttls_.emplace(n.path());
+  } else if (n.ephemeral_owner != 0) {
+    ephemerals_[n.ephemeral_owner].emplace(n.path());
+  }
+}
+
+void DataTree::Unlink(const Znode& node) {
+  int64_t owner = node.ephemeral_owner;
+  std::string path(node.path());
+  if (IsContainerOwner(owner)) {
+    containers_.erase(path);
+  } else if (IsTtlOwner(owner)) {
+    ttls_.erase(path);
+  } else if (owner != 0) {
+    auto it = ephemerals_.find(owner);
+    if (it != ephemerals_.end()) {
+      it->second.erase(path);
+      if (it->second.empty()) ephemerals_.erase(it);
+    }
+  }
 }
 
 jute::Error DataTree::CreateNode(std::string_view path, const std::optional<std::string>& data,
@@ -99,65 +161,40 @@ jute::Error DataTree::CreateNode(std::string_view path, const std::optional<std:
   std::string_view parent_path = ParentPath(path);
   Znode* parent = FindMutable(parent_path);
   if (!parent) return jute::Error::kNoNode;
-  if (nodes_.count(path)) return jute::Error::kNodeExists;
+  if (Find(path)) return jute::Error::kNodeExists;
   if (parent_cversion == -1) parent_cversion = parent->cversion + 1;
   // Only move forward: replaying a log over a fuzzy snapshot may see an older value.
   if (parent_cversion > parent->cversion) {
     parent->cversion = parent_cversion;
     parent->pzxid = zxid;
   }
-  auto [it, inserted] = nodes_.emplace(std::string(path), Znode{});
-  CAUCUS_ASSERT(inserted);
-  Znode& n = it->second;
-  n.data = data.value_or(std::string());
-  n.data_null = !data.has_value();
-  n.czxid = n.mzxid = n.pzxid = zxid;
-  n.ctime = n.mtime = time_ms;
-  n.ephemeral_owner = ephemeral_owner;
-  n.acl = acls_.Intern(acl);
-  // `parent` stays valid: unordered_map never moves its elements.
-  parent->children.insert(BaseName(it->first));
-  data_size_ += static_cast<int64_t>(path.size()) + DataLength(data);
-  if (IsContainerOwner(ephemeral_owner)) {
-    containers_.insert(it->first);
-  } else if (IsTtlOwner(ephemeral_owner)) {
-    ttls_.insert(it->first);
-  } else if (ephemeral_owner != 0) {
-    ephemerals_[ephemeral_owner].insert(it->first);
-  }
-  if (out) *out = StatOf(n);
+  Znode* n = Insert(path, parent);
+  n->SetData(data ? std::string_view(*data) : std::string_view());
+  n->data_null = !data.has_value();
+  n->czxid = n->mzxid = n->pzxid = zxid;
+  n->ctime = n->mtime = time_ms;
+  n->ephemeral_owner = ephemeral_owner;
+  n->acl = acls_.Intern(acl);
+  data_size_ += DataLength(data);
+  Link(*n);
+  if (out) *out = StatOf(*n);
   watches_.Trigger(WatchTable::kData, path, jute::EventType::kNodeCreated, fired_);
   watches_.Trigger(WatchTable::kChild, parent_path, jute::EventType::kNodeChildrenChanged, fired_);
   return jute::Error::kOk;
 }
 
-void DataTree::Unlink(std::string_view path, const Znode& node) {
-  int64_t owner = node.ephemeral_owner;
-  if (IsContainerOwner(owner)) {
-    containers_.erase(std::string(path));
-  } else if (IsTtlOwner(owner)) {
-    ttls_.erase(std::string(path));
-  } else if (owner != 0) {
-    auto it = ephemerals_.find(owner);
-    if (it != ephemerals_.end()) {
-      it->second.erase(std::string(path));
-      if (it->second.empty()) ephemerals_.erase(it);
-    }
-  }
-}
-
 jute::Error DataTree::DeleteNode(std::string_view path, int64_t zxid) {
-  std::string_view parent_path = ParentPath(path);
-  Znode* parent = FindMutable(parent_path);
-  auto it = nodes_.find(path);
-  if (!parent || it == nodes_.end()) return jute::Error::kNoNode;
-  std::string owned_path = it->first;  // `path` may view the key we are about to erase
-  parent->children.erase(BaseName(owned_path));
+  Znode* n = FindMutable(path);
+  Znode* parent = n ? FindMutable(ParentPath(n->path())) : nullptr;
+  if (!n || !parent) return jute::Error::kNoNode;
+  std::string owned_path(n->path());  // `path` may view the node we are about to free
+  parent->children_->erase(n);
   if (zxid > parent->pzxid) parent->pzxid = zxid;
-  Unlink(owned_path, it->second);
-  acls_.Release(it->second.acl);
-  data_size_ -= static_cast<int64_t>(owned_path.size() + it->second.data.size());
-  nodes_.erase(it);
+  Unlink(*n);
+  acls_.Release(n->acl);
+  data_size_ -= static_cast<int64_t>(owned_path.size() + n->data_len_);
+  nodes_.erase(n);
+  FreeNode(n);
   std::unordered_set<WatcherId> notified;
   watches_.Trigger(WatchTable::kData, owned_path, jute::EventType::kNodeDeleted, fired_, nullptr,
                    &notified);
@@ -172,8 +209,8 @@ jute::Error DataTree::SetData(std::string_view path, const std::optional<std::st
                               int32_t version, int64_t zxid, int64_t time_ms, jute::Stat* out) {
   Znode* n = FindMutable(path);
   if (!n) return jute::Error::kNoNode;
-  data_size_ += DataLength(data) - static_cast<int64_t>(n->data.size());
-  n->data = data.value_or(std::string());
+  data_size_ += DataLength(data) - static_cast<int64_t>(n->data_len_);
+  n->SetData(data ? std::string_view(*data) : std::string_view());
   n->data_null = !data.has_value();
   n->mtime = time_ms;
   n->mzxid = zxid;
@@ -207,38 +244,30 @@ void DataTree::FixParentCversion(std::string_view parent, int32_t cversion, int6
 
 jute::Error DataTree::RestoreNode(std::string_view path, std::optional<std::string> data,
                                   const jute::Stat& st, const jute::AclList& acl) {
-  auto it = nodes_.find(path);
-  if (it == nodes_.end()) {
+  Znode* n = FindMutable(path);
+  if (!n) {
     Znode* parent = path == "/" ? nullptr : FindMutable(ParentPath(path));
     if (!parent) return jute::Error::kNoNode;
-    it = nodes_.emplace(std::string(path), Znode{}).first;
-    parent->children.insert(BaseName(it->first));
+    n = Insert(path, parent);
   } else {
-    Unlink(it->first, it->second);
-    acls_.Release(it->second.acl);
-    data_size_ -= static_cast<int64_t>(it->first.size() + it->second.data.size());
+    Unlink(*n);
+    acls_.Release(n->acl);
+    data_size_ -= static_cast<int64_t>(n->data_len_);
   }
-  Znode& n = it->second;
-  n.data_null = !data.has_value();
-  n.data = data ? std::move(*data) : std::string();
-  n.czxid = st.czxid;
-  n.mzxid = st.mzxid;
-  n.pzxid = st.pzxid;
-  n.ctime = st.ctime;
-  n.mtime = st.mtime;
-  n.version = st.version;
-  n.cversion = st.cversion;
-  n.aversion = st.aversion;
-  n.ephemeral_owner = st.ephemeral_owner;
-  n.acl = acls_.Intern(acl);
-  data_size_ += static_cast<int64_t>(it->first.size() + n.data.size());
-  if (IsContainerOwner(n.ephemeral_owner)) {
-    containers_.insert(it->first);
-  } else if (IsTtlOwner(n.ephemeral_owner)) {
-    ttls_.insert(it->first);
-  } else if (n.ephemeral_owner != 0) {
-    ephemerals_[n.ephemeral_owner].insert(it->first);
-  }
+  n->data_null = !data.has_value();
+  n->SetData(data ? std::string_view(*data) : std::string_view());
+  n->czxid = st.czxid;
+  n->mzxid = st.mzxid;
+  n->pzxid = st.pzxid;
+  n->ctime = st.ctime;
+  n->mtime = st.mtime;
+  n->version = st.version;
+  n->cversion = st.cversion;
+  n->aversion = st.aversion;
+  n->ephemeral_owner = st.ephemeral_owner;
+  n->acl = acls_.Intern(acl);
+  data_size_ += static_cast<int64_t>(n->data_len_);
+  Link(*n);
   return jute::Error::kOk;
 }
 

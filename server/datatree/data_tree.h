@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "proto/jute/errors.h"
@@ -33,6 +34,7 @@ struct StringHash {
 class DataTree {
  public:
   DataTree();
+  ~DataTree();
   DataTree(const DataTree&) = delete;
   DataTree& operator=(const DataTree&) = delete;
 
@@ -46,6 +48,9 @@ class DataTree {
   const jute::AclList& AclOf(const Znode& n) const { return acls_.Get(n.acl); }
   std::optional<std::string> DataOf(const Znode& n) const;
   std::vector<std::string> ChildrenOf(const Znode& n) const;
+  // The first child of `n` whose name sorts after `after` (the first child when `first`);
+  // null at the end. Lets a walker resume by name while the tree changes under it.
+  const Znode* NextChild(const Znode& n, std::string_view after, bool first) const;
   // Number of descendants (getAllChildrenNumber).
   int32_t CountDescendants(std::string_view path) const;
 
@@ -80,17 +85,38 @@ class DataTree {
   std::vector<FiredWatch> TakeFiredWatches() { return std::move(fired_); }
 
   size_t node_count() const { return nodes_.size(); }
+  // Pre-sizes the index for `n` nodes (recovery knows the count in advance).
+  void Reserve(size_t n) { nodes_.reserve(n); }
   // Sum of path and data lengths, ZooKeeper's approximateDataSize (mntr zk_approximate_data_size).
   int64_t approximate_data_size() const { return data_size_; }
   int64_t last_processed_zxid() const { return last_processed_zxid_; }
   void set_last_processed_zxid(int64_t z) { last_processed_zxid_ = z; }
 
  private:
-  Znode* FindMutable(std::string_view path);
-  void AddSystemNode(std::string_view path, const jute::AclList* acl, int32_t aversion);
-  void Unlink(std::string_view path, const Znode& node);
+  // The index owns the nodes (allocated with their path inline, see Znode).
+  struct NodeHash {
+    using is_transparent = void;
+    // Not noexcept on purpose: libstdc++ then caches each hash in its node (free: the node
+    // rounds up to the same malloc size), so lookups never re-hash other nodes' paths.
+    size_t operator()(std::string_view p) const { return std::hash<std::string_view>{}(p); }
+    size_t operator()(const Znode* n) const { return (*this)(n->path()); }
+  };
+  struct NodeEq {
+    using is_transparent = void;
+    bool operator()(const Znode* a, const Znode* b) const { return a == b; }
+    bool operator()(std::string_view a, const Znode* b) const { return a == b->path(); }
+    bool operator()(const Znode* a, std::string_view b) const { return a->path() == b; }
+  };
+  static Znode* NewNode(std::string_view path);
+  static void FreeNode(Znode* n);
 
-  std::unordered_map<std::string, Znode, StringHash, std::equal_to<>> nodes_;
+  Znode* FindMutable(std::string_view path);
+  Znode* Insert(std::string_view path, Znode* parent);
+  void AddSystemNode(std::string_view path, const jute::AclList* acl, int32_t aversion);
+  void Link(const Znode& node);
+  void Unlink(const Znode& node);
+
+  std::unordered_set<Znode*, NodeHash, NodeEq> nodes_;
   AclCache acls_;
   std::map<int64_t, std::set<std::string>> ephemerals_;
   std::set<std::string> containers_;

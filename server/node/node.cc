@@ -574,7 +574,7 @@ void Node::ReapContainers(Now now) {
   std::vector<std::string> victims;
   for (const auto& path : tree_.containers()) {
     const datatree::Znode* n = tree_.Find(path);
-    if (!n || !n->children.empty()) continue;
+    if (!n || n->has_children()) continue;
     bool used = n->cversion > 0;
     int64_t never_used_ms = options_.container_max_never_used_interval_ms;
     if (used || (never_used_ms > 0 && now.wall_ms - n->mtime > never_used_ms)) {
@@ -583,7 +583,7 @@ void Node::ReapContainers(Now now) {
   }
   for (const auto& path : tree_.ttls()) {
     const datatree::Znode* n = tree_.Find(path);
-    if (!n || !n->children.empty()) continue;
+    if (!n || n->has_children()) continue;
     if (now.wall_ms - n->mtime > datatree::TtlOfOwner(n->ephemeral_owner)) victims.push_back(path);
   }
   for (const auto& path : victims) {

@@ -36,13 +36,6 @@ base::Status Errno(const std::string& what, const std::string& path) {
   return e == ENOSPC || e == EDQUOT ? base::Status::NoSpace(msg) : base::Status::IoError(msg);
 }
 
-std::string ChildPath(const std::string& parent, std::string_view name) {
-  std::string p = parent;
-  if (p.size() > 1) p.push_back('/');
-  p.append(name);
-  return p;
-}
-
 std::string DirOf(const std::string& path) {
   auto pos = path.rfind('/');
   return pos == std::string::npos ? "." : path.substr(0, pos == 0 ? 1 : pos);
@@ -160,7 +153,7 @@ void SnapshotWriter::WriteNode(const datatree::DataTree& tree, const std::string
   if (n.data_null) {
     rec.set_data_null(true);
   } else {
-    rec.set_data(n.data);
+    rec.set_data(n.data().data(), n.data().size());
   }
   rec.set_czxid(n.czxid);
   rec.set_mzxid(n.mzxid);
@@ -191,16 +184,14 @@ bool SnapshotWriter::Step(const datatree::DataTree& tree, size_t max_nodes, base
       stack_.pop_back();
       continue;
     }
-    auto it = top.started ? n->children.upper_bound(top.last_child) : n->children.begin();
-    if (it == n->children.end()) {
+    const datatree::Znode* c = tree.NextChild(*n, top.last_child, !top.started);
+    if (!c) {
       stack_.pop_back();
       continue;
     }
     top.started = true;
-    top.last_child.assign(it->data(), it->size());
-    std::string child = ChildPath(top.path, *it);
-    const datatree::Znode* c = tree.Find(child);
-    if (!c) continue;
+    top.last_child.assign(c->name());
+    std::string child(c->path());
     WriteNode(tree, child, *c);
     --budget;
     stack_.push_back(Level{std::move(child), "", false});

@@ -32,7 +32,7 @@ class Scratch {
     rec.zxid = -1;
     rec.exists = true;
     rec.stat = tree_.PersistedStatOf(*n);
-    rec.child_count = static_cast<int32_t>(n->children.size());
+    rec.child_count = static_cast<int32_t>(n->child_count());
     rec.acl = tree_.AclOf(*n);
     return rec;
   }

@@ -94,7 +94,7 @@ std::vector<std::string> Dump(const datatree::DataTree& tree) {
     jute::Stat s = tree.PersistedStatOf(*n);
     std::string acl;
     for (const auto& a : tree.AclOf(*n)) acl += std::to_string(a.perms) + a.id.scheme + a.id.id;
-    out.push_back(p + "|" + (n->data_null ? "<null>" : n->data) + "|" + std::to_string(s.czxid) +
+    out.push_back(p + "|" + (n->data_null ? "<null>" : std::string(n->data())) + "|" + std::to_string(s.czxid) +
                   "," + std::to_string(s.mzxid) + "," + std::to_string(s.pzxid) + "," +
                   std::to_string(s.version) + "," + std::to_string(s.cversion) + "," +
                   std::to_string(s.aversion) + "," + std::to_string(s.ephemeral_owner) + "," +
@@ -389,7 +389,7 @@ TEST(Snapshot, FuzzySnapshotPlusReplayEqualsTheLiveTree) {
     ++z;
     if (n && rng() % 3 == 0) {
       // A node with a child cannot be deleted: drop the child first.
-      if (!n->children.empty()) apply(DeleteTxn(z++, p + "/child"));
+      if (n->has_children()) apply(DeleteTxn(z++, p + "/child"));
       apply(DeleteTxn(z, p));
     } else if (n) {
       apply(SetDataTxn(z, p, "v" + std::to_string(z), n->version + 1));
