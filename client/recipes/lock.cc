@@ -73,19 +73,57 @@ std::string Lock::Blocker(const std::vector<std::string>& children, size_t index
 }
 
 // A fresh id per attempt: a node of an earlier (expired) session must not be mistaken for ours.
-void Lock::EnsureNode() {
+// The exception: a create that a timed-out TryAcquire abandoned while its reply was lost may
+// have happened; while the same session lives, that node is found and adopted rather than
+// left to block the queue.
+void Lock::EnsureNode(const std::function<bool()>& stop) {
   if (!node_.empty()) return;
-  id_ = RandomId();
-  auto r = ProtectedCreate(client_, dir_, id_, name_, data_);
-  node_ = r.path;
-  node_czxid_ = r.stat.czxid;
+  if (!abandoned_id_.empty()) {
+    if (client_.session_id() == abandoned_session_) {
+      if (auto found = FindProtected(client_, dir_, abandoned_id_)) {
+        if (auto stat = client_.Exists(*found)) Adopt(abandoned_id_, *found, *stat);
+      }
+    }
+    abandoned_id_.clear();
+    if (!node_.empty()) return;
+  }
+  std::string id = RandomId();
+  try {
+    auto r = ProtectedCreate(client_, dir_, id, name_, data_, stop);
+    Adopt(id, r.path, r.stat);
+  } catch (const KeeperException& e) {
+    // Only a create made in the session we have now can still exist.
+    if (e.code() == Error::kClosing && stop && stop()) Abandon(id, client_.session_id());
+    throw;
+  }
+}
+
+void Lock::Adopt(const std::string& id, const std::string& path, const Stat& stat) {
+  id_ = id;
+  node_ = path;
+  node_czxid_ = stat.czxid;
+  node_session_ = stat.ephemeral_owner;
+}
+
+void Lock::Abandon(const std::string& id, int64_t session) {
+  node_.clear();
+  // Session 0: the client has no session (it expired): no node of ours can exist.
+  abandoned_id_ = session == 0 ? std::string() : id;
+  abandoned_session_ = session;
 }
 
 std::optional<int64_t> Lock::AcquireUntil(std::optional<Clock::time_point> deadline) {
+  // Without a deadline, waits (for the connection too) as long as it takes.
+  std::function<bool()> expired;
+  if (deadline) expired = [d = *deadline] { return Clock::now() >= d; };
+  auto give_up = [&]() -> std::optional<int64_t> {
+    DropNode(false);  // give up our place so that we don't block those behind us
+    return std::nullopt;
+  };
   for (;;) {
     uint64_t seen = state_->signal.count();
     try {
-      EnsureNode();
+      EnsureNode(expired);
       auto children = SortedChildren(client_, dir_);
       std::string mine = node_.substr(dir_.size() + 1);
       auto it = std::find(children.begin(), children.end(), mine);
@@ -110,16 +148,22 @@ std::optional<int64_t> Lock::AcquireUntil(std::optional<Clock::time_point> deadl
     } catch (const KeeperException& e) {
       if (e.code() == Error::kSessionExpired) {
         node_.clear();
+      } else if (e.code() == Error::kClosing && expired && expired()) {
+        return give_up();  // stopped by the deadline while waiting for a connection
       } else if (e.code() != Error::kConnectionLoss) {
         throw;
       }
-      client_.WaitConnected(std::chrono::seconds(1));
+      if (expired && expired()) return give_up();
+      try {
+        WaitConnectedUnless(client_, std::chrono::seconds(1), expired);
+      } catch (const KeeperException&) {
+        return give_up();  // the deadline passed while disconnected
+      }
       continue;
     }
     auto until = deadline.value_or(Clock::now() + std::chrono::hours(24 * 365));
     if (!state_->signal.WaitPast(seen, until) && deadline && Clock::now() >= *deadline) {
-      Release();  // give up our place so that we don't block those behind us
-      return std::nullopt;
+      return give_up();
     }
   }
 }
@@ -140,19 +184,59 @@ void Lock::WatchOwnNode() {
   }
 }
 
-void Lock::Release() {
-  bool was_held = state_->held.exchange(false);
-  (void)was_held;
-  if (node_.empty()) return;
-  std::string node = std::move(node_);
-  node_.clear();
-  try {
-    RetryOnConnectionLoss(client_, [&] { client_.Delete(node); });
-  } catch (const KeeperException& e) {
-    // NoNode: already gone (expired session). Anything else leaves the ephemeral to expire.
-    if (e.code() != Error::kNoNode && e.code() != Error::kSessionExpired &&
-        e.code() != Error::kClosing)
+void Lock::Release() { DropNode(true); }
+
+// Deletes our node, or an abandoned create's node if it exists. Retries through connection
+// losses (with `retry`) only while the session that owns the node lives: once it has expired
+// (as the server says, or as the client declares after a session timeout offline), the
+// ephemeral is gone with it, so this returns even if the server never comes back. Without
+// `retry`, a connection loss leaves the node recorded as abandoned: the next acquisition
+// adopts it, a later Release (or the destructor) deletes it.
+void Lock::DropNode(bool retry) {
+  state_->held = false;
+  for (;;) {
+    if (node_.empty() && abandoned_id_.empty()) return;
+    int64_t owner = node_.empty() ? abandoned_session_ : node_session_;
+    if (!retry && !client_.WaitConnected(std::chrono::milliseconds(0))) {
+      // A call now would wait for the connection: leave the node for later instead.
+      if (!node_.empty()) Abandon(id_, owner);
+      return;
+    }
+    try {
+      if (owner == 0 || client_.session_id() != owner) {
+        node_.clear();
+        abandoned_id_.clear();
+        return;
+      }
+      if (node_.empty()) {
+        auto found = FindProtected(client_, dir_, abandoned_id_);
+        std::string id = std::move(abandoned_id_);
+        abandoned_id_.clear();
+        if (!found) return;
+        id_ = id;
+        node_ = *found;
+        node_session_ = owner;
+      }
+      client_.Delete(node_);
+      node_.clear();
+      return;
+    } catch (const KeeperException& e) {
+      if (e.code() == Error::kConnectionLoss) {
+        if (!retry) {
+          if (!node_.empty()) Abandon(id_, owner);
+          return;
+        }
+        client_.WaitConnected(std::chrono::seconds(1));
+        continue;
+      }
+      node_.clear();
+      abandoned_id_.clear();
+      // NoNode: already gone (expired session). Closing: the session ends with the client.
+      if (e.code() == Error::kNoNode || e.code() == Error::kSessionExpired ||
+          e.code() == Error::kClosing)
+        return;
       throw;
+    }
   }
 }
 

@@ -45,6 +45,18 @@ std::optional<std::string> FindProtected(Client& c, const std::string& dir,
   return std::nullopt;
 }
 
+bool WaitConnectedUnless(Client& c, std::chrono::milliseconds max,
+                         const std::function<bool()>& stop) {
+  auto until = std::chrono::steady_clock::now() + max;
+  for (;;) {
+    if (stop && stop()) throw KeeperException(Error::kClosing, "stopped");
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        until - std::chrono::steady_clock::now());
+    if (left <= std::chrono::milliseconds(0)) return c.WaitConnected(std::chrono::milliseconds(0));
+    if (c.WaitConnected(std::min(left, std::chrono::milliseconds(200)))) return true;
+  }
+}
+
 CreateResult ProtectedCreate(Client& c, const std::string& dir, const std::string& id,
                              const std::string& name, const std::string& data,
                              const std::function<bool()>& stop) {
@@ -61,11 +73,13 @@ CreateResult ProtectedCreate(Client& c, const std::string& dir, const std::strin
       if (e.code() != Error::kConnectionLoss) throw;
     }
     // The create may or may not have happened: look for our prefix before trying again.
-    while (!c.WaitConnected(std::chrono::milliseconds(200)))
-      if (stop && stop()) throw KeeperException(Error::kClosing, dir);
-    auto found = RetryOnConnectionLoss(c, [&] { return FindProtected(c, dir, id); });
+    // (The server answers this read only after the create, if it received it: ZooKeeper
+    // orders a session's requests across its connections.)
+    while (!WaitConnectedUnless(c, std::chrono::seconds(1), stop)) {
+    }
+    auto found = RetryOnConnectionLoss(c, [&] { return FindProtected(c, dir, id); }, stop);
     if (found) {
-      auto stat = RetryOnConnectionLoss(c, [&] { return c.Exists(*found); });
+      auto stat = RetryOnConnectionLoss(c, [&] { return c.Exists(*found); }, stop);
       if (stat) return {*found, *stat};
     }
   }

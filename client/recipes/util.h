@@ -39,16 +39,22 @@ CreateResult ProtectedCreate(Client& c, const std::string& dir, const std::strin
 // The child of dir created by ProtectedCreate with this id, if any.
 std::optional<std::string> FindProtected(Client& c, const std::string& dir, const std::string& id);
 
+// Waits up to `max` for the connection, polling `stop` (optional) every 200 ms; throws
+// KeeperException(kClosing) when `stop` returns true. Returns whether connected.
+bool WaitConnectedUnless(Client& c, std::chrono::milliseconds max,
+                         const std::function<bool()>& stop);
+
 // Runs `f`, retrying while the failure is a connection loss (waiting for the connection).
-// Other errors propagate.
+// Other errors propagate. `stop` (optional) is polled while waiting: when it returns true the
+// call gives up with KeeperException(kClosing).
 template <class F>
-auto RetryOnConnectionLoss(Client& c, F&& f) {
+auto RetryOnConnectionLoss(Client& c, F&& f, const std::function<bool()>& stop = nullptr) {
   for (;;) {
     try {
       return f();
     } catch (const KeeperException& e) {
       if (e.code() != Error::kConnectionLoss) throw;
-      c.WaitConnected(std::chrono::seconds(1));
+      WaitConnectedUnless(c, std::chrono::seconds(1), stop);
     }
   }
 }

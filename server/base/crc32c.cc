@@ -1,6 +1,7 @@
 #include "server/base/crc32c.h"
 
 #include <array>
+#include <cstring>
 
 namespace caucus::base {
 namespace {
@@ -21,9 +22,27 @@ constexpr std::array<std::array<uint32_t, 256>, 8> MakeTables() {
 
 constexpr auto kTables = MakeTables();
 
-}  // namespace
+#if defined(__x86_64__)
+// SSE4.2 has a CRC-32C instruction: an order of magnitude faster than the tables, which
+// matters because every log record and snapshot byte is checksummed.
+__attribute__((target("sse4.2"))) uint32_t Crc32cHardware(uint32_t crc, const void* data,
+                                                          size_t n) {
+  auto p = static_cast<const uint8_t*>(data);
+  uint64_t c = ~crc;
+  while (n >= 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    c = __builtin_ia32_crc32di(c, v);
+    p += 8;
+    n -= 8;
+  }
+  auto c32 = static_cast<uint32_t>(c);
+  while (n--) c32 = __builtin_ia32_crc32qi(c32, *p++);
+  return ~c32;
+}
+#endif
 
-uint32_t Crc32c(uint32_t crc, const void* data, size_t n) {
+uint32_t Crc32cSoftware(uint32_t crc, const void* data, size_t n) {
   auto p = static_cast<const uint8_t*>(data);
   crc = ~crc;
   while (n >= 8) {
@@ -37,6 +56,16 @@ uint32_t Crc32c(uint32_t crc, const void* data, size_t n) {
   }
   while (n--) crc = kTables[0][(crc ^ *p++) & 0xFF] ^ (crc >> 8);
   return ~crc;
+}
+
+}  // namespace
+
+uint32_t Crc32c(uint32_t crc, const void* data, size_t n) {
+#if defined(__x86_64__)
+  static const bool hw = __builtin_cpu_supports("sse4.2");
+  if (hw) return Crc32cHardware(crc, data, n);
+#endif
+  return Crc32cSoftware(crc, data, n);
 }
 
 }  // namespace caucus::base

@@ -5,7 +5,7 @@
 namespace caucus::datatree {
 
 void WatchManager::Add(Table& t, std::string_view path, WatcherId w, uint8_t mode) {
-  auto it = t.by_path.find(std::string(path));
+  auto it = t.by_path.find(path);
   if (it == t.by_path.end()) it = t.by_path.emplace(std::string(path), PathWatchers{}).first;
   uint8_t& bits = it->second[w];
   if ((mode & kRecursive) && !(bits & kRecursive)) ++recursive_count_;
@@ -25,7 +25,7 @@ void WatchManager::AddPersistent(std::string_view path, WatcherId w, bool recurs
 }
 
 bool WatchManager::ClearBits(Table& t, std::string_view path, WatcherId w, uint8_t bits) {
-  auto it = t.by_path.find(std::string(path));
+  auto it = t.by_path.find(path);
   if (it == t.by_path.end()) return false;
   auto wit = it->second.find(w);
   if (wit == it->second.end() || (wit->second & bits) == 0) return false;
@@ -44,7 +44,7 @@ bool WatchManager::ClearBits(Table& t, std::string_view path, WatcherId w, uint8
 }
 
 uint8_t WatchManager::ModeOf(const Table& t, std::string_view path, WatcherId w) const {
-  auto it = t.by_path.find(std::string(path));
+  auto it = t.by_path.find(path);
   if (it == t.by_path.end()) return 0;
   auto wit = it->second.find(w);
   return wit == it->second.end() ? 0 : wit->second;
@@ -54,6 +54,8 @@ void WatchManager::Trigger(WatchTable table, std::string_view path, jute::EventT
                            std::vector<FiredWatch>& out, const std::unordered_set<WatcherId>* skip,
                            std::unordered_set<WatcherId>* notified) {
   Table& t = Get(table);
+  // The common case for a write: nobody watches anything it could trigger.
+  if (t.by_path.empty()) return;
   std::unordered_set<WatcherId> seen;
   std::vector<WatcherId> one_shot;
   auto notify = [&](WatcherId w) {
@@ -62,7 +64,7 @@ void WatchManager::Trigger(WatchTable table, std::string_view path, jute::EventT
     if (skip && skip->count(w)) return;
     out.push_back(FiredWatch{w, type, std::string(path)});
   };
-  if (auto it = t.by_path.find(std::string(path)); it != t.by_path.end()) {
+  if (auto it = t.by_path.find(path); it != t.by_path.end()) {
     for (auto& [w, bits] : it->second) {
       bool recursive_fires = (bits & kRecursive) && type != jute::EventType::kNodeChildrenChanged;
       if ((bits & (kStandard | kPersistent)) || recursive_fires) notify(w);
@@ -73,7 +75,7 @@ void WatchManager::Trigger(WatchTable table, std::string_view path, jute::EventT
   if (recursive_count_ == 0 || type == jute::EventType::kNodeChildrenChanged) return;
   for (std::string_view p = path; p != "/";) {
     p = ParentPath(p);
-    auto it = t.by_path.find(std::string(p));
+    auto it = t.by_path.find(p);
     if (it == t.by_path.end()) continue;
     for (auto& [w, bits] : it->second) {
       if (bits & kRecursive) notify(w);

@@ -53,8 +53,13 @@ class WatchManager {
  private:
   enum Mode : uint8_t { kStandard = 1, kPersistent = 2, kRecursive = 4 };
   using PathWatchers = std::unordered_map<WatcherId, uint8_t>;
+  struct PathHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   struct Table {
-    std::unordered_map<std::string, PathWatchers> by_path;
+    // Looked up by string_view: a write must not allocate to learn nobody watches.
+    std::unordered_map<std::string, PathWatchers, PathHash, std::equal_to<>> by_path;
     std::unordered_map<WatcherId, std::unordered_set<std::string>> by_watcher;
   };
   Table& Get(WatchTable t) { return t == WatchTable::kData ? data_ : child_; }

@@ -20,7 +20,7 @@ struct Node::Conn {
   int32_t timeout_ms = 0;
   auth::AuthIds auth;
   std::deque<Queued> queue;            // requests not yet executed, in arrival order
-  std::deque<Queued> writes_in_flight;  // submitted writes, in zxid order
+  size_t writes_in_flight = 0;  // its entries in Node::session_writes_ (for `cons`)
   ConnStats stats;
 };
 

@@ -147,7 +147,8 @@ void Node::OnConnectionClosed(ConnId conn) {
     auto sc = session_conn_.find(c.session_id);
     if (sc != session_conn_.end() && sc->second == conn) session_conn_.erase(sc);
   }
-  stats_.outstanding -= static_cast<int64_t>(c.queue.size() + c.writes_in_flight.size());
+  // Its writes in flight stay in session_writes_ until they commit (their replies dropped).
+  stats_.outstanding -= static_cast<int64_t>(c.queue.size());
   conns_.erase(it);
 }
 
@@ -310,14 +311,15 @@ void Node::HandleAuth(Conn& c, const jute::Request& req) {
 }
 
 // Runs queued requests in order: writes are submitted as they come (pipelined); a read waits
-// until every earlier write of this connection has been applied (session FIFO order).
+// until every earlier write of this session has been applied (session FIFO order), including
+// writes sent on a previous connection of the session before the client reconnected.
 void Node::Pump(Conn& c, Now now) {
   ConnId id = c.id;
   while (true) {
     Conn* cur = FindConn(id);
     if (!cur || cur->closing || cur->queue.empty()) return;
     bool write = txn::IsWriteOp(cur->queue.front().req.op);
-    if (!write && !cur->writes_in_flight.empty()) return;  // leave it queued, untouched
+    if (!write && HasWritesInFlight(cur->session_id)) return;  // leave it queued, untouched
     Queued q = std::move(cur->queue.front());
     cur->queue.pop_front();
     if (write) {
@@ -330,7 +332,8 @@ void Node::Pump(Conn& c, Now now) {
 
 void Node::SubmitWrite(Conn& c, const Queued& q, Now now) {
   if (q.req.op == OpCode::kCloseSession) sessions_.SetClosing(c.session_id);
-  c.writes_in_flight.push_back(q);
+  session_writes_[c.session_id].push_back(InFlightWrite{q, c.id});
+  ++c.writes_in_flight;
   txn::RequestContext ctx = Context(c.session_id, q.req.xid, now, &c.auth);
   if (q.bad != Error::kOk) {
     Propose(preparer_.Failed(ctx, q.req.op, q.bad), now);
@@ -391,19 +394,51 @@ void Node::OnLogFailed(uint64_t generation, std::string_view message, Now now) {
 
 void Node::FailProposal(const txn::Txn& t, Now now) {
   if (t.type == OpCode::kCloseSession) sessions_.Reopen(t.session_id, now.mono_ms);
-  auto sc = session_conn_.find(t.session_id);
-  Conn* c = sc == session_conn_.end() ? nullptr : FindConn(sc->second);
-  if (!c) return;
   if (t.type == OpCode::kCreateSession) {
+    auto sc = session_conn_.find(t.session_id);
+    Conn* c = sc == session_conn_.end() ? nullptr : FindConn(sc->second);
+    if (!c) return;
     session_conn_.erase(sc);
     RejectConnect(*c, "could not make the new session durable");
     return;
   }
-  if (c->writes_in_flight.empty() || c->writes_in_flight.front().req.xid != t.cxid) return;
-  Queued q = std::move(c->writes_in_flight.front());
-  c->writes_in_flight.pop_front();
-  SendReply(*c, q.req.xid, Error::kSystemError, {}, now, q.received_mono_ms, OpName(q.req.op));
-  Pump(*c, now);
+  auto w = TakeInFlight(t);
+  if (!w) return;
+  if (Conn* c = ReplyConn(*w, t.session_id)) {
+    SendReply(*c, w->q.req.xid, Error::kSystemError, {}, now, w->q.received_mono_ms,
+              OpName(w->q.req.op));
+  } else {
+    --stats_.outstanding;  // nobody to answer
+  }
+  PumpSession(t.session_id, now);
+}
+
+std::optional<Node::InFlightWrite> Node::TakeInFlight(const txn::Txn& t) {
+  auto it = session_writes_.find(t.session_id);
+  if (it == session_writes_.end()) return std::nullopt;
+  InFlightWrite w = std::move(it->second.front());
+  it->second.pop_front();
+  if (it->second.empty()) session_writes_.erase(it);
+  // Writes commit (or fail) in zxid order, and a session's writes were submitted in order.
+  CAUCUS_ASSERT(w.q.req.xid == t.cxid);
+  if (Conn* c = FindConn(w.conn)) --c->writes_in_flight;
+  return w;
+}
+
+Node::Conn* Node::ReplyConn(const InFlightWrite& w, int64_t session_id) {
+  Conn* c = FindConn(w.conn);
+  if (!c || c->closing || c->session_id != session_id) return nullptr;
+  return c;
+}
+
+void Node::PumpSession(int64_t session_id, Now now) {
+  auto sc = session_conn_.find(session_id);
+  if (sc == session_conn_.end()) return;
+  if (Conn* c = FindConn(sc->second)) Pump(*c, now);
+}
+
+bool Node::HasWritesInFlight(int64_t session_id) const {
+  return session_writes_.count(session_id) != 0;  // entries are erased when emptied
 }
 
 void Node::RestoreSession(int64_t id, int32_t timeout_ms, Now now) {
@@ -429,18 +464,16 @@ void Node::Commit(const txn::Txn& txn, Now now) {
 }
 
 void Node::ReplyToWrite(const txn::Txn& txn, const txn::ApplyResult& r, Now now) {
-  auto sc = session_conn_.find(txn.session_id);
-  if (sc == session_conn_.end()) return;
-  Conn* c = FindConn(sc->second);
-  if (!c || c->writes_in_flight.empty()) return;
-  Queued q = std::move(c->writes_in_flight.front());
-  c->writes_in_flight.pop_front();
-  CAUCUS_ASSERT(q.req.xid == txn.cxid);
-  if (txn.type == OpCode::kCheck) {
-    // ZooKeeper 3.8 never answers a successful check outside a multi (its reply fails to
-    // serialize); clients only send check inside multi, and we keep the wire identical.
+  auto w = TakeInFlight(txn);
+  if (!w) return;  // server-issued (expiry, container reaping)
+  const Queued& q = w->q;
+  Conn* c = ReplyConn(*w, txn.session_id);
+  // ZooKeeper 3.8 never answers a successful check outside a multi (its reply fails to
+  // serialize); clients only send check inside multi, and we keep the wire identical.
+  if (!c || txn.type == OpCode::kCheck) {
     --stats_.outstanding;
-    Pump(*c, now);
+    if (txn.type == OpCode::kCloseSession) CloseSessionConn(txn.session_id);
+    PumpSession(txn.session_id, now);
     return;
   }
   std::string body;
@@ -467,13 +500,21 @@ void Node::ReplyToWrite(const txn::Txn& txn, const txn::ApplyResult& r, Now now)
   }
   SendReply(*c, q.req.xid, err, body, now, q.received_mono_ms, OpName(q.req.op));
   if (txn.type == OpCode::kCloseSession) {
-    session_conn_.erase(txn.session_id);
-    c->session_id = 0;
-    c->closing = true;
-    responder_.Close(c->id, "session closed by client");
+    CloseSessionConn(txn.session_id);
     return;
   }
   Pump(*c, now);
+}
+
+void Node::CloseSessionConn(int64_t session_id) {
+  auto sc = session_conn_.find(session_id);
+  if (sc == session_conn_.end()) return;
+  if (Conn* c = FindConn(sc->second)) {
+    c->session_id = 0;
+    c->closing = true;
+    responder_.Close(c->id, "session closed by client");
+  }
+  session_conn_.erase(sc);
 }
 
 const char* Node::OpNameOf(OpCode op) { return OpName(op); }
@@ -598,7 +639,7 @@ std::vector<ConnInfo> Node::Connections() const {
   std::vector<ConnInfo> out;
   for (const auto& [id, c] : conns_) {
     out.push_back(ConnInfo{id, c->remote, c->session_id, c->timeout_ms,
-                           c->queue.size() + c->writes_in_flight.size(), c->stats});
+                           c->queue.size() + c->writes_in_flight, c->stats});
   }
   std::sort(out.begin(), out.end(), [](const ConnInfo& a, const ConnInfo& b) { return a.id < b.id; });
   return out;

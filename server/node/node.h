@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -123,6 +124,15 @@ class Node {
     // answered with this error, in order.
     jute::Error bad = jute::Error::kOk;
   };
+  // A client write submitted to Propose and not yet committed (or failed). Kept per session,
+  // not per connection: a client that loses its connection reconnects the same session on a
+  // new one while the old connection's writes are still in flight, and those writes must
+  // still be answered in order (to the old connection, if it is still there) and must still
+  // hold back the session's later reads (session FIFO, as ZooKeeper orders per session).
+  struct InFlightWrite {
+    Queued q;
+    ConnId conn = 0;  // the connection the request arrived on
+  };
 
   Conn* FindConn(ConnId id);
   void HandleConnect(Conn& c, std::string_view frame, Now now);
@@ -137,6 +147,18 @@ class Node {
   void FailProposal(const txn::Txn& txn, Now now);
   void Commit(const txn::Txn& txn, Now now);
   void ReplyToWrite(const txn::Txn& txn, const txn::ApplyResult& r, Now now);
+  // Removes the in-flight entry of a client write that was committed or failed (nullopt when
+  // the txn is not one: createSession, server-issued txns).
+  std::optional<InFlightWrite> TakeInFlight(const txn::Txn& txn);
+  // The connection to answer `w` on: the one it arrived on, if that is still open and bound
+  // to the session; otherwise nullptr, and the reply is dropped (ZooKeeper drops it with the
+  // closed connection; the client saw ConnectionLoss for it).
+  Conn* ReplyConn(const InFlightWrite& w, int64_t session_id);
+  // Resumes the session's current connection: its reads may have waited for these writes.
+  void PumpSession(int64_t session_id, Now now);
+  // After a committed closeSession: closes the session's connection, if it still has one.
+  void CloseSessionConn(int64_t session_id);
+  bool HasWritesInFlight(int64_t session_id) const;
   void DeliverWatches() { SendWatchEvents(tree_.TakeFiredWatches()); }
   void SendWatchEvents(const std::vector<datatree::FiredWatch>& fired);
   static const char* OpNameOf(jute::OpCode op);
@@ -165,6 +187,8 @@ class Node {
   session::SessionTracker sessions_;
   std::unordered_map<ConnId, std::unique_ptr<Conn>> conns_;
   std::unordered_map<int64_t, ConnId> session_conn_;
+  // Per session: its submitted client writes in zxid order (commit order).
+  std::unordered_map<int64_t, std::deque<InFlightWrite>> session_writes_;
   int64_t next_zxid_ = 1;
   int64_t next_session_id_ = 0;
   int64_t next_reap_mono_ms_ = 0;

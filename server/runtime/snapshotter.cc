@@ -39,7 +39,8 @@ void Snapshotter::MaybeStart() {
   int64_t zxid = node_.last_zxid();
   base::Status s;
   writer_ = storage::SnapshotWriter::Start(dir_ + "/" + storage::SnapshotFileName(zxid), zxid,
-                                           secret_, &s);
+                                           secret_, &s,
+                                           static_cast<int64_t>(node_.tree().node_count()));
   if (!writer_) {
     CAUCUS_LOG(Warn) << "cannot start a snapshot: " << s.message();
     node_.ResetSnapshotCounter();  // retry after another snapCount transactions

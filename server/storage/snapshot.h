@@ -34,8 +34,10 @@ class SnapshotWriter {
  public:
   // Starts a snapshot of `tree` as of `zxid` into `final_path` (written to a temporary file
   // next to it first).
+  // `node_count_hint` lets recovery size its index up front.
   static std::unique_ptr<SnapshotWriter> Start(const std::string& final_path, int64_t zxid,
-                                               uint64_t secret, base::Status* status);
+                                               uint64_t secret, base::Status* status,
+                                               int64_t node_count_hint = 0);
   ~SnapshotWriter();
   SnapshotWriter(const SnapshotWriter&) = delete;
   SnapshotWriter& operator=(const SnapshotWriter&) = delete;

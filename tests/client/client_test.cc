@@ -374,7 +374,7 @@ TEST(WatchTest, WatchEventPrecedesTheReplyThatSawTheChange) {
     seen.push_back("read " + r.value().data);
     done.set_value();
   });
-  done.get_future().wait();
+  ASSERT_EQ(done.get_future().wait_for(10s), std::future_status::ready);
   std::lock_guard l(mu);
   EXPECT_EQ(seen, (std::vector<std::string>{"event", "read 1"}));
 }

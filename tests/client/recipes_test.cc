@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <future>
+#include <memory>
+#include <mutex>
 #include <thread>
 
 #include "caucus/client.h"
@@ -26,6 +29,29 @@ ClientOptions Options(std::chrono::milliseconds timeout = 4000ms) {
   return o;
 }
 
+// Every wait in these tests is bounded: a broken recipe or server fails a test, never hangs it.
+constexpr auto kAcquireTimeout = 30s;
+
+// A one-shot signal for callbacks that may run more than once or after the test body has
+// returned (they hold it by shared_ptr).
+class Event {
+ public:
+  void Set() {
+    std::lock_guard l(mu_);
+    set_ = true;
+    cv_.notify_all();
+  }
+  bool WaitFor(std::chrono::milliseconds timeout) {
+    std::unique_lock l(mu_);
+    return cv_.wait_for(l, timeout, [&] { return set_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool set_ = false;
+};
+
 TEST(LockTest, MutualExclusionAndNoLostUpdates) {
   auto dir = UniquePath("lock");
   auto counter = dir + "-counter";
@@ -40,14 +66,19 @@ TEST(LockTest, MutualExclusionAndNoLostUpdates) {
       Client c(Options());
       Lock lock(c, dir);
       for (int r = 0; r < kRounds; ++r) {
-        LockGuard g(lock);
-        tokens[i].push_back(g.fencing_token());
+        auto token = lock.TryAcquire(kAcquireTimeout);
+        if (!token) {
+          ADD_FAILURE() << "client " << i << " did not get the lock in round " << r;
+          return;
+        }
+        tokens[i].push_back(*token);
         int now = ++inside;
         max_inside = std::max(max_inside.load(), now);
         // Read-modify-write without a version check: only the lock prevents lost updates.
         int v = std::stoi(c.GetData(counter).data);
         c.SetData(counter, std::to_string(v + 1));
         --inside;
+        lock.Release();
       }
     });
   }
@@ -63,28 +94,33 @@ TEST(LockTest, WaitersWatchOnlyTheirPredecessorAndTryAcquireTimesOut) {
   auto dir = UniquePath("lock-try");
   Client a(Options()), b(Options());
   Lock la(a, dir), lb(b, dir);
-  int64_t t1 = la.Acquire();
+  auto t1 = la.TryAcquire(kAcquireTimeout);
+  ASSERT_TRUE(t1);
   EXPECT_FALSE(lb.TryAcquire(200ms));
   EXPECT_EQ(a.GetChildren(dir).size(), 1u);  // the waiter gave its place up
   la.Release();
   auto t2 = lb.TryAcquire(5s);
   ASSERT_TRUE(t2);
-  EXPECT_GT(*t2, t1);
+  EXPECT_GT(*t2, *t1);
 }
 
 TEST(LockTest, ExpiredHolderIsToldAndTheLockPassesOn) {
   auto dir = UniquePath("lock-expiry");
   Client holder(Options(1500ms)), waiter(Options());
   Lock lh(holder, dir), lw(waiter, dir);
-  std::promise<void> lost;
-  lh.OnLost([&] { lost.set_value(); });
-  int64_t t1 = lh.Acquire();
-  auto next = std::async(std::launch::async, [&] { return lw.Acquire(); });
+  auto lost = std::make_shared<Event>();
+  lh.OnLost([lost] { lost->Set(); });
+  auto t1 = lh.TryAcquire(kAcquireTimeout);
+  ASSERT_TRUE(t1);
+  // Bounded, so that the future's destructor cannot block forever if the lock never passes.
+  auto next = std::async(std::launch::async, [&] { return lw.TryAcquire(15s); });
   holder.SimulatePartition(5000ms);  // a long pause: the server expires the session
-  ASSERT_EQ(lost.get_future().wait_for(15s), std::future_status::ready);
+  ASSERT_TRUE(lost->WaitFor(15s));
   EXPECT_FALSE(lh.held());
-  ASSERT_EQ(next.wait_for(15s), std::future_status::ready);
-  EXPECT_GT(next.get(), t1);  // the fencing token moved on: the old holder's writes lose
+  ASSERT_EQ(next.wait_for(20s), std::future_status::ready);
+  auto t2 = next.get();
+  ASSERT_TRUE(t2);
+  EXPECT_GT(*t2, *t1);  // the fencing token moved on: the old holder's writes lose
 }
 
 TEST(LockTest, ProtectedCreateSurvivesALostReply) {
@@ -98,7 +134,7 @@ TEST(LockTest, ProtectedCreateSurvivesALostReply) {
   };
   Client c(o);
   Lock lock(c, dir);
-  lock.Acquire();
+  ASSERT_TRUE(lock.TryAcquire(kAcquireTimeout));
   EXPECT_EQ(drops.load(), 1);
   Client observer(Options());
   EXPECT_EQ(observer.GetChildren(dir).size(), 1u);  // found again, not created twice
@@ -106,11 +142,24 @@ TEST(LockTest, ProtectedCreateSurvivesALostReply) {
   EXPECT_TRUE(observer.GetChildren(dir).empty());
 }
 
+TEST(LockTest, TryAcquireIsBoundedWhileDisconnected) {
+  auto dir = UniquePath("lock-offline");
+  Client c(Options(2000ms));
+  Lock lock(c, dir);
+  c.SimulatePartition(8000ms);
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(lock.TryAcquire(300ms));
+  // The timeout, plus at most a session timeout for a call already waiting for the
+  // connection (and some slack for a loaded machine).
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  EXPECT_FALSE(lock.held());
+}
+
 TEST(ReadWriteLockTest, ReadersShareWritersExclude) {
   auto dir = UniquePath("rwlock");
   Client a(Options()), b(Options()), w(Options());
   ReadWriteLock ra(a, dir), rb(b, dir), rw(w, dir);
-  ra.read().Acquire();
+  ASSERT_TRUE(ra.read().TryAcquire(kAcquireTimeout));
   ASSERT_TRUE(rb.read().TryAcquire(2s));  // two readers at once
   EXPECT_FALSE(rw.write().TryAcquire(200ms));
   ra.read().Release();
@@ -143,10 +192,10 @@ TEST(LeaderLatchTest, OneLeaderAndFailoverWithHigherEpoch) {
   EXPECT_EQ(latches[1]->LeaderId(), "a");
   int64_t e0 = latches[0]->epoch();
   // The leader "dies" without resigning: its session ends when the client closes uncleanly.
-  std::promise<void> lost;
-  latches[0]->OnLoss([&] { lost.set_value(); });
+  auto lost = std::make_shared<Event>();  // latch 0 may lead (and lose) again after the test
+  latches[0]->OnLoss([lost] { lost->Set(); });
   clients[0]->SimulatePartition(10s);
-  ASSERT_EQ(lost.get_future().wait_for(15s), std::future_status::ready);
+  ASSERT_TRUE(lost->WaitFor(15s));
   ASSERT_TRUE(latches[1]->AwaitLeadership(15s));
   EXPECT_GT(latches[1]->epoch(), e0);
   EXPECT_FALSE(latches[2]->HasLeadership());
@@ -157,9 +206,9 @@ TEST(LeaderLatchTest, OneLeaderAndFailoverWithHigherEpoch) {
 TEST(LeaderLatchTest, GainAndLossCallbacksAlternate) {
   auto dir = UniquePath("election-cb");
   Client c(Options());
-  LeaderLatch latch(c, dir, "solo");
-  std::mutex mu;
+  std::mutex mu;  // before the latch: its callbacks use them until it is closed
   std::vector<std::string> log;
+  LeaderLatch latch(c, dir, "solo");
   latch.OnGain([&](int64_t e) {
     std::lock_guard l(mu);
     log.push_back(e > 0 ? "gain" : "bad-epoch");

@@ -3,16 +3,21 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <cstdio>
 #include <fstream>
 #include <memory>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -32,9 +37,13 @@ int FreePort() {
   return ntohs(a.sin_port);
 }
 
-// Sends a four-letter word and returns the answer ("" if the port is closed).
+// Sends a four-letter word and returns the answer ("" if the port is closed, or if no
+// answer came within a second: a starting JVM may accept a connection and not answer it).
 std::string FourLetter(int port, const char* word) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
+  timeval tv{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -44,6 +53,7 @@ std::string FourLetter(int port, const char* word) {
     char buf[64];
     ssize_t n;
     while ((n = read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    if (n < 0) out.clear();  // timed out: treat as no answer
   }
   close(fd);
   return out;
@@ -73,8 +83,14 @@ TestServer::~TestServer() { Stop(); }
 void TestServer::Start() {
   std::string cfg = dir_ + "/zoo.cfg";
   std::string log = dir_ + "/server.log";
+  pid_t parent = getpid();
   pid_ = fork();
   if (pid_ == 0) {
+    // The server must not outlive the test binary, however that ends (SIGKILL from a test
+    // timeout included). The signal follows the forking *thread*: Start runs on the main
+    // thread (see ServerEnvironment). The getppid check closes the race with an early death.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
     int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     dup2(fd, 1);
     dup2(fd, 2);
@@ -90,7 +106,8 @@ void TestServer::Start() {
     }
     _exit(127);
   }
-  for (int i = 0; i < 600; ++i) {  // up to 30 s: the JVM is slow to start
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);  // slow JVM
+  while (std::chrono::steady_clock::now() < deadline) {
     if (FourLetter(port_, "ruok") == "imok") return;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -99,10 +116,39 @@ void TestServer::Start() {
 
 void TestServer::Stop() {
   if (pid_ <= 0) return;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) == pid_) {
+    // It died on its own (a crash, an assertion): say so, or the tests' failures look like
+    // client bugs.
+    std::ifstream in(dir_ + "/server.log");
+    std::stringstream tail;
+    tail << in.rdbuf();
+    std::string text = tail.str();
+    if (text.size() > 2000) text = text.substr(text.size() - 2000);
+    std::fprintf(stderr, "\n*** the test server (pid %d) exited on its own (status 0x%x); "
+                 "end of %s/server.log:\n%s\n", static_cast<int>(pid_), status, dir_.c_str(),
+                 text.c_str());
+    pid_ = -1;
+    return;
+  }
   kill(pid_, SIGKILL);
   waitpid(pid_, nullptr, 0);
   pid_ = -1;
 }
+
+namespace {
+
+// Starts the server on the main thread before the first test (see Start), and only when
+// tests run (not for --gtest_list_tests).
+class ServerEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override { Server(); }
+};
+
+[[maybe_unused]] ::testing::Environment* const kServerEnvironment =
+    ::testing::AddGlobalTestEnvironment(new ServerEnvironment);
+
+}  // namespace
 
 TestServer& Server() {
   static std::unique_ptr<TestServer> server = [] {

@@ -3,7 +3,11 @@
 // Both get the same zoo.cfg as the compatibility suite. Stop() kills it with SIGKILL and
 // Start() brings it back on the same port, for restart tests.
 //
-// Not thread-safe; owned by the test's main thread.
+// The server process gets PR_SET_PDEATHSIG(SIGKILL), so it dies with the test binary even
+// when that is killed; a server that died on its own is reported (with its log) at Stop().
+//
+// Not thread-safe; owned by the test's main thread: Start() must run on it (the death signal
+// follows the thread that forked), which the global test environment ensures.
 #pragma once
 
 #include <sys/types.h>

@@ -46,6 +46,21 @@ class DurableNodeTest : public ::testing::Test {
     ASSERT_EQ(out_.TakeFrames(conn).size(), 1u);
   }
 
+  // Like Connect, and returns the ConnectResponse; `session`/`passwd` reconnect a session.
+  jute::ConnectResponse ConnectSession(ConnId conn, int64_t session = 0,
+                                       std::string passwd = std::string(16, '\0')) {
+    node_.OnConnectionOpened(conn, "127.0.0.1", "/127.0.0.1:1", now_);
+    node_.OnFrame(conn, EncodeConnect(session, passwd, 10000), now_);
+    if (session == 0) node_.OnLogDurable(0, log_.appended.back().first, now_);
+    auto frames = out_.TakeFrames(conn);
+    jute::ConnectResponse r;
+    EXPECT_EQ(frames.size(), 1u);
+    if (frames.empty()) return r;
+    jute::InArchive a(frames.back());
+    EXPECT_TRUE(r.Read(a));
+    return r;
+  }
+
   std::vector<Reply> Replies(ConnId conn) {
     std::vector<Reply> out;
     for (const auto& f : out_.TakeFrames(conn)) {
@@ -94,6 +109,56 @@ TEST_F(DurableNodeTest, PipelinesWritesButAReadWaitsForTheSessionsEarlierWrites)
   EXPECT_EQ(r2[0].header.err, 0);
   EXPECT_EQ(r2[1].header.xid, 3);
   EXPECT_EQ(r2[1].header.err, 0) << "the read sees the write it followed";
+}
+
+// A client whose connection drops right after it sent a create reconnects its session on a
+// new connection while the create is still waiting for the log. The new connection's read
+// must see the create (session FIFO spans connections, as in ZooKeeper), and the create's
+// late commit must neither be answered on the new connection nor be mistaken for the new
+// connection's own write (this crashed the server: PANIC q.req.xid == txn.cxid).
+TEST_F(DurableNodeTest, WritesOfAnOldConnectionStayOrderedWithTheSessionsNewConnection) {
+  auto s = ConnectSession(1);
+  ASSERT_NE(s.session_id, 0);
+  node_.OnFrame(1, EncodeRequest(MakeCreate(1, "/lock", "x")), now_);
+  int64_t create_zxid = log_.appended.back().first;
+  node_.OnConnectionClosed(1);  // the client dropped it: the reply is lost
+  auto again = ConnectSession(2, s.session_id, s.passwd);
+  ASSERT_EQ(again.session_id, s.session_id);
+  node_.OnFrame(2, EncodeRequest(MakePathWatch(2, jute::OpCode::kExists, "/lock", false)), now_);
+  node_.OnFrame(2, EncodeRequest(MakeCreate(3, "/other", "y")), now_);
+  EXPECT_TRUE(Replies(2).empty()) << "the read waits for the session's earlier create";
+  node_.OnLogDurable(0, create_zxid, now_);
+  auto r = Replies(2);
+  ASSERT_EQ(r.size(), 1u) << "no reply for the old connection's create on the new one";
+  EXPECT_EQ(r[0].header.xid, 2);
+  EXPECT_EQ(r[0].header.err, 0) << "the read sees the create";
+  node_.OnLogDurable(0, log_.appended.back().first, now_);
+  r = Replies(2);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].header.xid, 3);
+  EXPECT_EQ(r[0].header.err, 0);
+  EXPECT_EQ(node_.stats().outstanding, 0);
+}
+
+// The same while the old connection is still open when the session moves: the server closes
+// it, and the write's reply goes nowhere.
+TEST_F(DurableNodeTest, ASessionMovedWhileItsWriteIsInFlightAnswersOnlyTheNewConnection) {
+  auto s = ConnectSession(1);
+  node_.OnFrame(1, EncodeRequest(MakeCreate(1, "/a", "x")), now_);
+  auto again = ConnectSession(2, s.session_id, s.passwd);
+  ASSERT_EQ(again.session_id, s.session_id);
+  EXPECT_TRUE(out_.IsClosed(1));
+  node_.OnFrame(2, EncodeRequest(MakeCreate(2, "/b", "y")), now_);
+  node_.OnFrame(2, EncodeRequest(MakePathWatch(3, jute::OpCode::kGetData, "/a", false)), now_);
+  node_.OnLogDurable(0, log_.appended.back().first, now_);
+  EXPECT_TRUE(Replies(1).empty());
+  auto r = Replies(2);
+  ASSERT_EQ(r.size(), 2u);
+  EXPECT_EQ(r[0].header.xid, 2);
+  EXPECT_EQ(r[1].header.xid, 3);
+  EXPECT_EQ(r[1].header.err, 0);
+  node_.OnConnectionClosed(1);
+  EXPECT_EQ(node_.stats().outstanding, 0);
 }
 
 TEST_F(DurableNodeTest, AFailedLogWriteFailsPendingWritesAndReusesTheirZxids) {

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <random>
 
+#include "server/base/crc32c.h"
 #include "server/datatree/data_tree.h"
 #include "server/session/session_tracker.h"
 #include "server/storage/fault_vfs.h"
@@ -110,6 +111,18 @@ std::unique_ptr<SqliteLog> OpenLog(const std::string& path, const char* vfs = nu
   auto log = SqliteLog::Open(path, &s, vfs);
   EXPECT_TRUE(s.ok()) << s.message();
   return log;
+}
+
+TEST(Crc32c, MatchesTheStandardCheckValueAndChains) {
+  EXPECT_EQ(base::Crc32c("123456789"), 0xE3069283u);  // the CRC-32C check value
+  std::string data(1000, '\0');
+  std::mt19937 rng(1);
+  for (auto& c : data) c = static_cast<char>(rng());
+  for (size_t split : {0u, 1u, 7u, 8u, 13u, 500u, 999u}) {
+    uint32_t a = base::Crc32c(0, data.data(), split);
+    EXPECT_EQ(base::Crc32c(a, data.data() + split, data.size() - split), base::Crc32c(data));
+  }
+  EXPECT_NE(base::Crc32c(data), base::Crc32c(data.substr(1)));
 }
 
 TEST(TxnCodec, RoundTripsEveryField) {

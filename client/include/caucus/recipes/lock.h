@@ -42,9 +42,13 @@ class Lock {
 
   // Blocks until the lock is held; returns the fencing token.
   int64_t Acquire();
-  // nullopt if not acquired within `timeout` (our place in the queue is then given up).
+  // nullopt if not acquired within `timeout` (our place in the queue is then given up). The
+  // timeout also bounds waiting for a connection (a call already sent may take up to a
+  // session timeout more to fail). A node left behind by a lost connection is found again by
+  // the next acquisition, or deleted by Release().
   std::optional<int64_t> TryAcquire(std::chrono::milliseconds timeout);
-  // Deletes our lock node. Safe to call when not held.
+  // Deletes our lock node. Safe to call when not held. Retries through connection loss while
+  // the session that owns the node lives (it ends once that session has expired).
   void Release();
 
   bool held() const;
@@ -63,13 +67,20 @@ class Lock {
 
  private:
   std::optional<int64_t> AcquireUntil(std::optional<std::chrono::steady_clock::time_point> deadline);
-  void EnsureNode();
+  void EnsureNode(const std::function<bool()>& stop);
+  void Adopt(const std::string& id, const std::string& path, const Stat& stat);
+  void Abandon(const std::string& id, int64_t session);
+  void DropNode(bool retry);
   void WatchOwnNode();
 
   Client& client_;
   std::string dir_, data_, name_, id_;
   std::string node_;
   int64_t node_czxid_ = 0;
+  int64_t node_session_ = 0;  // the session that owns node_ (its ephemeral owner)
+  // A protected create given up by a timed-out TryAcquire whose reply was lost: it may exist.
+  std::string abandoned_id_;
+  int64_t abandoned_session_ = 0;
   std::shared_ptr<State> state_;
   int listener_ = 0;
 };
