@@ -242,7 +242,7 @@ void DataTree::FixParentCversion(std::string_view parent, int32_t cversion, int6
   }
 }
 
-jute::Error DataTree::RestoreNode(std::string_view path, std::optional<std::string> data,
+jute::Error DataTree::RestoreNode(std::string_view path, std::string_view data, bool data_null,
                                   const jute::Stat& st, const jute::AclList& acl) {
   Znode* n = FindMutable(path);
   if (!n) {
@@ -254,8 +254,8 @@ jute::Error DataTree::RestoreNode(std::string_view path, std::optional<std::stri
     acls_.Release(n->acl);
     data_size_ -= static_cast<int64_t>(n->data_len_);
   }
-  n->data_null = !data.has_value();
-  n->SetData(data ? std::string_view(*data) : std::string_view());
+  n->data_null = data_null;
+  n->SetData(data);
   n->czxid = st.czxid;
   n->mzxid = st.mzxid;
   n->pzxid = st.pzxid;

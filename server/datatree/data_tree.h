@@ -71,7 +71,7 @@ class DataTree {
   void FixParentCversion(std::string_view parent, int32_t cversion, int64_t zxid);
   // Snapshot loading: creates or overwrites `path` with a stored Stat (cversion as stored).
   // The parent must exist (snapshots list parents first).
-  jute::Error RestoreNode(std::string_view path, std::optional<std::string> data,
+  jute::Error RestoreNode(std::string_view path, std::string_view data, bool data_null,
                           const jute::Stat& persisted, const jute::AclList& acl);
 
   // Ephemerals owned by `session` (sorted), containers and TTL nodes (for the reaper).

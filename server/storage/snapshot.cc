@@ -311,9 +311,8 @@ base::Status LoadNode(const pb::SnapNode& rec, const std::vector<jute::AclList>&
   st.version = rec.version();
   st.cversion = rec.cversion();
   st.aversion = rec.aversion();
-  std::optional<std::string> data;
-  if (!rec.data_null()) data = rec.data();
-  if (tree.RestoreNode(rec.path(), std::move(data), st, acls[rec.acl_ref()]) != jute::Error::kOk) {
+  if (tree.RestoreNode(rec.path(), rec.data(), rec.data_null(), st, acls[rec.acl_ref()]) !=
+      jute::Error::kOk) {
     return base::Status::Corruption("node " + rec.path() + " listed before its parent");
   }
   return base::Status::Ok();
@@ -335,6 +334,7 @@ base::Status LoadSnapshot(const std::string& path, datatree::DataTree& tree, Loa
   }
   std::vector<jute::AclList> acls;
   std::string payload;
+  pb::SnapNode node;  // reused: re-parsing keeps its strings' capacity, saving allocations
   uint8_t type = 0;
   bool have_header = false;
   while (true) {
@@ -354,9 +354,8 @@ base::Status LoadSnapshot(const std::string& path, datatree::DataTree& tree, Loa
       }
       acls.push_back(AclFromPb(rec));
     } else if (type == kNode) {
-      pb::SnapNode rec;
-      if (!rec.ParseFromString(payload)) return base::Status::Corruption(path + ": bad node");
-      if (base::Status s = LoadNode(rec, acls, tree); !s.ok()) return s;
+      if (!node.ParseFromString(payload)) return base::Status::Corruption(path + ": bad node");
+      if (base::Status s = LoadNode(node, acls, tree); !s.ok()) return s;
       ++out->node_count;
     } else if (type == kSession) {
       pb::SnapSession rec;

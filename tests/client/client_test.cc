@@ -238,6 +238,7 @@ TEST(ClientTest, MultiReadReportsEachRead) {
 }
 
 TEST(ClientTest, SyncAndChroot) {
+  Inbox<WatchEvent> events;
   Client root(Options());
   auto p = UniquePath("chroot");
   root.Create(p);
@@ -248,7 +249,6 @@ TEST(ClientTest, SyncAndChroot) {
   EXPECT_EQ(c.Create("/inside", "1"), "/inside");
   EXPECT_EQ(root.GetData(p + "/inside").data, "1");
   EXPECT_EQ(c.Create("/s-", "", CreateMode::kPersistentSequential), "/s-0000000001");
-  Inbox<WatchEvent> events;
   c.GetData("/inside", [&](const WatchEvent& e) { events.Push(e); });
   root.SetData(p + "/inside", "2");
   auto e = events.Pop();
@@ -320,10 +320,10 @@ TEST(ClientTest, UserExecutorReceivesCallbacks) {
 // ------------------------------------------------------------------ watches
 
 TEST(WatchTest, DataWatchFiresOnce) {
+  Inbox<WatchEvent> events;
   Client c(Options());
   auto p = UniquePath("wdata");
   c.Create(p, "0");
-  Inbox<WatchEvent> events;
   c.GetData(p, [&](const WatchEvent& e) { events.Push(e); });
   c.SetData(p, "1");
   c.SetData(p, "2");
@@ -335,9 +335,9 @@ TEST(WatchTest, DataWatchFiresOnce) {
 }
 
 TEST(WatchTest, ExistsWatchSeesCreationAndChildWatchSeesChildren) {
+  Inbox<WatchEvent> events;
   Client c(Options());
   auto p = UniquePath("wexists");
-  Inbox<WatchEvent> events;
   EXPECT_FALSE(c.Exists(p, [&](const WatchEvent& e) { events.Push(e); }));
   c.Create(p);
   auto e = events.Pop();
@@ -380,6 +380,7 @@ TEST(WatchTest, WatchEventPrecedesTheReplyThatSawTheChange) {
 }
 
 TEST(WatchTest, PersistentAndRecursiveWatches) {
+  Inbox<WatchEvent> persistent, recursive;
   Client c(Options());
   // Separate nodes: the server keeps one watch mode per (path, session), so a recursive watch
   // added on the same path would replace the persistent one.
@@ -387,7 +388,6 @@ TEST(WatchTest, PersistentAndRecursiveWatches) {
   auto q = UniquePath("wrecursive");
   c.Create(p);
   c.Create(q);
-  Inbox<WatchEvent> persistent, recursive;
   c.AddWatch(p, AddWatchMode::kPersistent, [&](const WatchEvent& e) { persistent.Push(e); });
   c.AddWatch(q, AddWatchMode::kPersistentRecursive,
              [&](const WatchEvent& e) { recursive.Push(e); });
@@ -416,10 +416,10 @@ TEST(WatchTest, PersistentAndRecursiveWatches) {
 }
 
 TEST(WatchTest, RemoveDataWatch) {
+  Inbox<WatchEvent> events;
   Client c(Options());
   auto p = UniquePath("wremove");
   c.Create(p);
-  Inbox<WatchEvent> events;
   c.GetData(p, [&](const WatchEvent& e) { events.Push(e); });
   c.RemoveWatches(p, WatcherType::kData);
   EXPECT_EQ(events.Pop()->type, EventType::kDataWatchRemoved);
@@ -429,15 +429,16 @@ TEST(WatchTest, RemoveDataWatch) {
 }
 
 TEST(WatchTest, WatchesSurviveReconnect) {
+  // Declared before the clients: a client's destructor still delivers its final callbacks.
+  Inbox<WatchEvent> events;
+  Inbox<SessionState> states;
   Client c(Options());
   Client writer(Options());
   auto p = UniquePath("wreconnect");
   c.Create(p, "0");
-  Inbox<WatchEvent> events;
   c.GetData(p, [&](const WatchEvent& e) { events.Push(e); });
   c.AddWatch(p, AddWatchMode::kPersistent, [&](const WatchEvent& e) { events.Push(e); });
   int64_t session = c.session_id();
-  Inbox<SessionState> states;
   c.AddSessionListener([&](SessionState s) { states.Push(s); });
   c.SimulatePartition(500ms);
   EXPECT_EQ(states.Pop(), SessionState::kSuspended);
@@ -477,12 +478,13 @@ TEST(SessionTest, CallsMadeWhileDisconnectedWaitForTheConnection) {
 }
 
 TEST(SessionTest, ExpiryIsReportedAndANewSessionStarts) {
-  Client c(Options(1500ms));
+  // Declared before the client: its destructor still delivers its final callbacks.
   Inbox<SessionState> states;
+  Inbox<WatchEvent> events;
+  Client c(Options(1500ms));
   c.AddSessionListener([&](SessionState s) { states.Push(s); });
   auto p = UniquePath("expiry");
   c.Create(p, "", CreateMode::kEphemeral);
-  Inbox<WatchEvent> events;
   c.GetData(p, [&](const WatchEvent& e) { events.Push(e); });
   int64_t old = c.session_id();
   c.SimulatePartition(4000ms);
@@ -523,8 +525,8 @@ TEST(SessionTest, NoRenewalLeavesTheClientExpired) {
 
 // Runs last in this binary (it restarts the shared server).
 TEST(ZRestartTest, ClientSurvivesServerRestart) {
+  Inbox<SessionState> states;  // before the client, which calls back until it is destroyed
   Client c(Options(2000ms));
-  Inbox<SessionState> states;
   c.AddSessionListener([&](SessionState s) { states.Push(s); });
   c.Create(UniquePath("restart"));
   Server().Stop();

@@ -88,6 +88,8 @@ class Client {
   std::chrono::milliseconds negotiated_timeout() const;
   int64_t last_zxid_seen() const;
   // Listener for session-state changes; returns an id for RemoveSessionListener.
+  // Listeners and watchers may be called until the Client is destroyed (the destructor
+  // closes the session and reports kClosed): whatever they capture must outlive the Client.
   int AddSessionListener(SessionListener listener);
   void RemoveSessionListener(int id);
   // Waits until connected; false on timeout.
