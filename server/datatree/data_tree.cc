@@ -242,14 +242,34 @@ void DataTree::FixParentCversion(std::string_view parent, int32_t cversion, int6
   }
 }
 
-jute::Error DataTree::RestoreNode(std::string_view path, std::string_view data, bool data_null,
-                                  const jute::Stat& st, const jute::AclList& acl) {
-  Znode* n = FindMutable(path);
-  if (!n) {
-    Znode* parent = path == "/" ? nullptr : FindMutable(ParentPath(path));
-    if (!parent) return jute::Error::kNoNode;
-    n = Insert(path, parent);
+const Znode* DataTree::RestoreNode(std::string_view path, std::string_view data,
+                                   bool data_null, const jute::Stat& st,
+                                   const jute::AclList& acl, const Znode* parent_hint) {
+  // A fresh tree holds only the system nodes, so the common case is a new node: one index
+  // insertion, which also detects an existing node.
+  Znode* n = NewNode(path);
+  auto [it, inserted] = nodes_.insert(n);
+  if (inserted) {
+    Znode* parent = nullptr;
+    if (path != "/") {
+      std::string_view pp = ParentPath(path);
+      parent = parent_hint && parent_hint->path() == pp ? const_cast<Znode*>(parent_hint)
+                                                         : FindMutable(pp);
+    }
+    if (!parent && path != "/") {
+      nodes_.erase(it);
+      FreeNode(n);
+      return nullptr;
+    }
+    if (parent) {
+      if (!parent->children_) parent->children_ = std::make_unique<ChildSet>();
+      // Snapshots list siblings in name order: hinting the end makes each insert O(1).
+      parent->children_->insert(parent->children_->end(), n);
+    }
+    data_size_ += static_cast<int64_t>(path.size());
   } else {
+    FreeNode(n);
+    n = *it;
     Unlink(*n);
     acls_.Release(n->acl);
     data_size_ -= static_cast<int64_t>(n->data_len_);
@@ -268,7 +288,7 @@ jute::Error DataTree::RestoreNode(std::string_view path, std::string_view data, 
   n->acl = acls_.Intern(acl);
   data_size_ += static_cast<int64_t>(n->data_len_);
   Link(*n);
-  return jute::Error::kOk;
+  return n;
 }
 
 std::vector<std::string> DataTree::EphemeralsOf(int64_t session) const {

@@ -70,9 +70,12 @@ class DataTree {
   // the parent's cversion/pzxid forward (ZooKeeper's setCversionPzxid).
   void FixParentCversion(std::string_view parent, int32_t cversion, int64_t zxid);
   // Snapshot loading: creates or overwrites `path` with a stored Stat (cversion as stored).
-  // The parent must exist (snapshots list parents first).
-  jute::Error RestoreNode(std::string_view path, std::string_view data, bool data_null,
-                          const jute::Stat& persisted, const jute::AclList& acl);
+  // The parent must exist (snapshots list parents first); `parent_hint`, when the caller
+  // already knows the parent node, saves an index lookup per node. Returns the node, or null
+  // when the parent is missing.
+  const Znode* RestoreNode(std::string_view path, std::string_view data, bool data_null,
+                           const jute::Stat& persisted, const jute::AclList& acl,
+                           const Znode* parent_hint = nullptr);
 
   // Ephemerals owned by `session` (sorted), containers and TTL nodes (for the reaper).
   std::vector<std::string> EphemeralsOf(int64_t session) const;
@@ -103,7 +106,7 @@ class DataTree {
   };
   struct NodeEq {
     using is_transparent = void;
-    bool operator()(const Znode* a, const Znode* b) const { return a == b; }
+    bool operator()(const Znode* a, const Znode* b) const { return a->path() == b->path(); }
     bool operator()(std::string_view a, const Znode* b) const { return a == b->path(); }
     bool operator()(const Znode* a, std::string_view b) const { return a->path() == b; }
   };

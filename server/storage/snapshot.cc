@@ -298,8 +298,17 @@ jute::AclList AclFromPb(const pb::SnapAcl& rec) {
   return acl;
 }
 
+// Nodes come in pre-order, so a node's parent is on the chain of the nodes just loaded.
+const datatree::Znode* ParentFromChain(std::vector<const datatree::Znode*>& chain,
+                                       std::string_view path) {
+  auto slash = path.rfind('/');
+  std::string_view parent = slash == 0 ? path.substr(0, 1) : path.substr(0, slash);
+  while (!chain.empty() && chain.back()->path() != parent) chain.pop_back();
+  return chain.empty() ? nullptr : chain.back();
+}
+
 base::Status LoadNode(const pb::SnapNode& rec, const std::vector<jute::AclList>& acls,
-                      datatree::DataTree& tree) {
+                      std::vector<const datatree::Znode*>& chain, datatree::DataTree& tree) {
   if (rec.acl_ref() >= acls.size()) return base::Status::Corruption("node refers to unknown ACL");
   jute::Stat st;
   st.czxid = rec.czxid();
@@ -311,10 +320,11 @@ base::Status LoadNode(const pb::SnapNode& rec, const std::vector<jute::AclList>&
   st.version = rec.version();
   st.cversion = rec.cversion();
   st.aversion = rec.aversion();
-  if (tree.RestoreNode(rec.path(), rec.data(), rec.data_null(), st, acls[rec.acl_ref()]) !=
-      jute::Error::kOk) {
-    return base::Status::Corruption("node " + rec.path() + " listed before its parent");
-  }
+  const datatree::Znode* hint = ParentFromChain(chain, rec.path());
+  const datatree::Znode* n =
+      tree.RestoreNode(rec.path(), rec.data(), rec.data_null(), st, acls[rec.acl_ref()], hint);
+  if (!n) return base::Status::Corruption("node " + rec.path() + " listed before its parent");
+  chain.push_back(n);
   return base::Status::Ok();
 }
 
@@ -335,6 +345,7 @@ base::Status LoadSnapshot(const std::string& path, datatree::DataTree& tree, Loa
   std::vector<jute::AclList> acls;
   std::string payload;
   pb::SnapNode node;  // reused: re-parsing keeps its strings' capacity, saving allocations
+  std::vector<const datatree::Znode*> chain;
   uint8_t type = 0;
   bool have_header = false;
   while (true) {
@@ -355,7 +366,7 @@ base::Status LoadSnapshot(const std::string& path, datatree::DataTree& tree, Loa
       acls.push_back(AclFromPb(rec));
     } else if (type == kNode) {
       if (!node.ParseFromString(payload)) return base::Status::Corruption(path + ": bad node");
-      if (base::Status s = LoadNode(node, acls, tree); !s.ok()) return s;
+      if (base::Status s = LoadNode(node, acls, chain, tree); !s.ok()) return s;
       ++out->node_count;
     } else if (type == kSession) {
       pb::SnapSession rec;

@@ -365,6 +365,7 @@ TEST(Snapshot, RoundTripsTreeAclsAndSessions) {
   base::Status s = LoadSnapshot(path, loaded, &ls);
   ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_EQ(Dump(loaded), Dump(tree));
+  EXPECT_EQ(loaded.node_count(), tree.node_count()) << "system nodes must not be duplicated";
   EXPECT_EQ(ls.zxid, tree.last_processed_zxid());
   EXPECT_EQ(ls.secret, 0xabcu);
   EXPECT_EQ(ls.sessions.size(), 2u);
