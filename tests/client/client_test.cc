@@ -21,10 +21,7 @@ using testing::Server;
 using testing::UniquePath;
 
 ClientOptions Options(std::chrono::milliseconds timeout = 4000ms) {
-  ClientOptions o;
-  o.connect_string = Server().connect_string();
-  o.session_timeout = timeout;
-  return o;
+  return testing::TestClientOptions(timeout);
 }
 
 // Collects events from watchers (called on the callback thread) for the test thread.

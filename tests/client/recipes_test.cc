@@ -23,10 +23,7 @@ using testing::Server;
 using testing::UniquePath;
 
 ClientOptions Options(std::chrono::milliseconds timeout = 4000ms) {
-  ClientOptions o;
-  o.connect_string = Server().connect_string();
-  o.session_timeout = timeout;
-  return o;
+  return testing::TestClientOptions(timeout);
 }
 
 // Every wait in these tests is bounded: a broken recipe or server fails a test, never hangs it.

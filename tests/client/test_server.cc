@@ -159,6 +159,13 @@ TestServer& Server() {
   return *server;
 }
 
+ClientOptions TestClientOptions(std::chrono::milliseconds session_timeout) {
+  ClientOptions o;
+  o.connect_string = Server().connect_string();
+  o.session_timeout = session_timeout;
+  return o;
+}
+
 std::string UniquePath(const std::string& prefix) {
   static std::atomic<int> n{0};
   return "/" + prefix + "-" + std::to_string(getpid()) + "-" + std::to_string(n++);

@@ -12,7 +12,10 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <string>
+
+#include "caucus/client.h"
 
 namespace caucus::testing {
 
@@ -38,6 +41,10 @@ class TestServer {
 
 // The one server of a test binary (started on first use, stopped at exit).
 TestServer& Server();
+
+// Client options for the shared server with the given session timeout.
+ClientOptions TestClientOptions(std::chrono::milliseconds session_timeout =
+                                    std::chrono::milliseconds(4000));
 
 // A unique path per call ("/<prefix>-<n>"), so that tests sharing a server don't collide.
 std::string UniquePath(const std::string& prefix);
