@@ -1,0 +1,162 @@
+// Peer: one replica's ZAB protocol, a deterministic state machine with no I/O, threads or
+// clock. Inputs: Tick, notifications and channel messages from other peers, channel closes,
+// Propose (leader), OnPersisted (log writes done). Output: TakeReady() (see ready.h).
+//
+// Phases, as in the ZAB paper and ZooKeeper's Leader/Learner:
+//   election   (LOOKING)  Fast Leader Election over best-effort notifications;
+//   discovery  FOLLOWERINFO -> LEADERINFO(new epoch > every accepted epoch of a quorum)
+//              -> ACKEPOCH; a follower ahead of the leader aborts the epoch;
+//   sync       DIFF / TRUNC+DIFF / SNAP+DIFF, then NEWLEADER; the learner acks once all of it
+//              and its new current epoch are durable; a quorum of acks establishes the epoch
+//              and commits the leader's whole history;
+//   broadcast  PROPOSAL -> ACK (after fsync) -> COMMIT in zxid order; PING both ways.
+// A leader that hears from less than a quorum for sync_limit ticks, or a learner that hears
+// nothing from its leader, goes back to election.
+//
+// Not thread-safe: owned by one replica loop. The host never calls into the Peer from inside
+// the processing of a Ready (take it, then act on it).
+#pragma once
+
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "server/zab/election.h"
+#include "server/zab/learner_link.h"
+#include "server/zab/message.h"
+#include "server/zab/options.h"
+#include "server/zab/ready.h"
+#include "server/zab/state_source.h"
+
+namespace caucus::zab {
+
+class Peer {
+ public:
+  Peer(PeerOptions options, PersistentState state, StateSource& source);
+  Peer(const Peer&) = delete;
+  Peer& operator=(const Peer&) = delete;
+
+  // --- Inputs ---
+  void Tick();
+  void OnNotification(ServerId from, const Notification& n);
+  void OnMessage(ServerId from, ChannelId channel, const Message& m);
+  void OnChannelClosed(ChannelId channel);
+  // Log writes of `generation` are durable up to `zxid`.
+  void OnPersisted(uint64_t generation, int64_t zxid);
+  // The host could not write its log: it cannot take part until it is re-synced.
+  void OnLogFailed();
+  // Leader only, once serving: orders `data` as the next transaction. Returns its zxid, or
+  // 0 when this peer cannot propose now (not an established leader, or zxids ran out).
+  int64_t Propose(std::shared_ptr<const std::string> data);
+  // The zxid the next Propose will get (0 when this peer cannot propose).
+  int64_t NextZxid() const;
+  // Host traffic over the channel to the leader (false when there is none).
+  bool SendToLeader(std::string payload);
+  // Host traffic to a synced learner (false when it has no channel to this leader).
+  bool SendToLearner(ServerId id, std::string payload);
+
+  Ready TakeReady();
+
+  // --- State, for the host, admin commands and checkers ---
+  PeerState state() const { return state_; }
+  bool serving() const { return serving_; }
+  ServerId leader() const { return leader_; }
+  ServerId id() const { return options_.id; }
+  int64_t epoch() const { return epoch_; }
+  const Epochs& epochs() const { return epochs_; }
+  int64_t last_logged() const { return log_.empty() ? log_base_ : log_.back().zxid; }
+  int64_t committed() const { return committed_; }
+  int64_t applied() const { return applied_; }
+  int64_t persisted() const { return persisted_; }
+  int64_t log_base() const { return log_base_; }
+  const std::deque<Entry>& log() const { return log_; }
+  const Vote& vote() const { return current_vote_; }
+  size_t synced_learners() const;
+  // Times a learner was sent a sync it could not apply (a TRUNC to an entry it lacks). Must
+  // stay 0; the simulator checks it.
+  int64_t sync_conflicts() const { return sync_conflicts_; }
+
+ private:
+  // peer.cc: shared
+  void StartElection();
+  void BecomeLooking(const char* why);
+  void Decide(const Vote& v);
+  void SetRole(bool serving, const char* why);
+  ChannelId NewChannel();
+  void PersistEpochs();
+  void Send(ChannelId ch, ServerId to, Message m);
+  void AppendLocal(const Entry& e);
+  void TruncateLocal(int64_t zxid);
+  void ApplyCommitted();
+  void TrimLog();
+  const Entry* FindEntry(int64_t zxid) const;
+
+  // leader.cc
+  void LeaderOnMessage(ServerId from, ChannelId ch, const Message& m);
+  void LeaderOnFollowerInfo(ServerId from, ChannelId ch, const FollowerInfo& fi);
+  void LeaderOnAckEpoch(LearnerLink& l, const AckEpoch& a);
+  void LeaderOnAckNewLeader(LearnerLink& l, const AckNewLeader& a);
+  void LeaderMaybeEstablishEpoch();
+  void LeaderMaybeEstablish();
+  void LeaderSync(LearnerLink& l);
+  void LeaderSendUpToDate(LearnerLink& l);
+  void LeaderTryCommit();
+  void LeaderTick();
+  bool LeaderSelfAckedEpoch() const;
+  size_t CountVoters(LearnerLink::Phase at_least) const;
+
+  // follower.cc
+  void LearnerOnMessage(ChannelId ch, const Message& m);
+  void LearnerOnLeaderInfo(const LeaderInfo& li);
+  void LearnerOnSync(const Sync& s);
+  void LearnerOnNewLeader(const NewLeader& nl);
+  void LearnerOnProposal(const Proposal& p);
+  void LearnerMaybeAck();
+  void LearnerTick();
+  void SendFollowerInfo();
+
+  PeerOptions options_;
+  StateSource& source_;
+  Election election_;
+  Ready ready_;
+
+  // Durable state (mirrored here; the host persists it when Ready says so).
+  Epochs epochs_;
+  std::deque<Entry> log_;  // entries after log_base_, in zxid order, durable up to persisted_
+  int64_t log_base_ = 0;
+  int64_t persisted_ = 0;
+  uint64_t generation_ = 0;
+  int64_t committed_ = 0;  // known committed (may exceed persisted_ on a learner)
+  int64_t applied_ = 0;    // handed to the host for apply
+
+  PeerState state_ = PeerState::kLooking;
+  bool serving_ = false;
+  ServerId leader_ = 0;
+  Vote current_vote_;
+  int64_t epoch_ = 0;  // the epoch being established or served
+  int32_t phase_ticks_ = 0;  // ticks since entering the current phase
+  uint64_t next_channel_ = 1;
+
+  // Leader state
+  std::map<ChannelId, LearnerLink> links_;
+  bool epoch_proposed_ = false;  // LEADERINFO epoch chosen
+  bool sync_started_ = false;    // a quorum acked the epoch; learners are being synced
+  bool established_ = false;     // a quorum acked NEWLEADER
+  int32_t quorum_lost_ticks_ = 0;
+  int64_t initial_zxid_ = 0;     // last zxid of the history the new epoch starts from
+  std::map<ServerId, int64_t> accepted_epochs_;  // from FOLLOWERINFO, self included
+  int64_t next_counter_ = 1;
+
+  // Learner state
+  ChannelId leader_channel_ = 0;
+  int32_t leader_silent_ticks_ = 0;
+  bool leader_info_seen_ = false;     // received LEADERINFO
+  bool synced_ = false;               // received Sync
+  std::optional<NewLeader> newleader_;  // received, not yet acked
+  bool newleader_acked_ = false;
+  int64_t acked_ = 0;                 // highest zxid acked to the leader
+  int64_t sync_conflicts_ = 0;
+};
+
+}  // namespace caucus::zab
