@@ -471,6 +471,11 @@ const KeySpec kKeys[] = {
   {"readConsistency", false, [](Interpreter& in, const Property& p) {
      return in.OneOf(p, {"local", "quorum", "leader"}, "'local', 'quorum' or 'leader'",
                      in.config().read_consistency); }},
+  {"peerType", false, [](Interpreter& in, const Property& p) {
+     std::string v;
+     if (!in.OneOf(p, {"participant", "observer"}, "'participant' or 'observer'", v)) return false;
+     in.config().peer_type_observer = v == "observer";
+     return true; }},
   {"logLevel", false, [](Interpreter& in, const Property& p) {
      return in.OneOf(p, {"debug", "info", "warn", "error"},
                      "'debug', 'info', 'warn' or 'error'", in.config().log_level); }},
@@ -497,7 +502,7 @@ const KeySpec* FindKey(std::string_view key) {
 const std::string_view kSilentKeys[] = {
     "clientPortListenBacklog", "cnxTimeout", "commitLogCount", "connectToLearnerMasterLimit",
     "electionAlg", "electionPortBindRetry", "fsync.warningthresholdms", "leaderServes",
-    "observerMasterPort", "peerType", "preAllocSize", "quorum.cnxn.threads.size",
+    "observerMasterPort", "preAllocSize", "quorum.cnxn.threads.size",
     "quorumListenOnAllIPs", "serverCnxnFactory", "snapSizeLimitInKb", "sslQuorum",
     "sslQuorumReloadCertFiles", "syncEnabled", "txnLogSizeLimitInKb",
 };
@@ -508,7 +513,7 @@ const std::string_view kWarnKeys[] = {
     "localSessionsEnabled", "localSessionsUpgradingEnabled", "maxCnxns", "portUnification",
     "secureClientPort", "secureClientPortAddress", "skipACL",
 };
-const std::string_view kWarnPrefixes[] = {"server.", "admin.", "metricsProvider.", "ssl.",
+const std::string_view kWarnPrefixes[] = {"admin.", "metricsProvider.", "ssl.",
                                           "authProvider."};
 
 enum class KeyClass { kSilent, kWarn, kUnknown };
@@ -528,6 +533,24 @@ KeyClass ClassifyIgnored(const Property& p) {
   return KeyClass::kUnknown;
 }
 
+// server.N=host:quorumPort:electionPort[:role][;[clientAddress:]clientPort]
+bool SetServer(Interpreter& in, const Property& p) {
+  int64_t id = 0;
+  std::string_view rest = std::string_view(p.key).substr(7);
+  if (!ParseInt64(rest, id) || id < 1 || id > 255) {
+    return in.Invalid(p, "server.N with N an integer between 1 and 255 (the myid)");
+  }
+  std::string why;
+  auto spec = ParseServerSpec(id, p.value, &why);
+  if (!spec) return in.Invalid(p, why);
+  auto& servers = in.config().servers;
+  std::erase_if(servers, [id](const ServerSpec& s) { return s.id == id; });
+  servers.push_back(*spec);
+  std::sort(servers.begin(), servers.end(),
+            [](const ServerSpec& a, const ServerSpec& b) { return a.id < b.id; });
+  return true;
+}
+
 // Applies one property; false (with the error set) when its value is invalid.
 bool ApplyProperty(Interpreter& in, const Property& p, std::map<std::string_view, int>& seen) {
   in.config().raw[p.key] = p.value;
@@ -541,6 +564,7 @@ bool ApplyProperty(Interpreter& in, const Property& p, std::map<std::string_view
     }
     return spec->set(in, p);
   }
+  if (p.key.starts_with("server.")) return SetServer(in, p);
   switch (ClassifyIgnored(p)) {
     case KeyClass::kSilent: break;
     case KeyClass::kWarn:

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "server/config/server_spec.h"
+
 namespace caucus::config {
 
 struct ServerConfig {
@@ -41,7 +43,9 @@ struct ServerConfig {
   int32_t snap_count = 100000;             // snapCount
   bool force_sync = true;                  // forceSync
   std::string read_consistency = "local";  // readConsistency=local|quorum|leader (Caucus ext.)
-  std::string log_level = "info";          // logLevel=debug|info|warn|error (Caucus extension)
+  std::string log_level = "info";
+  std::vector<ServerSpec> servers;         // server.N lines, sorted by id
+  bool peer_type_observer = false;         // peerType=observer          // logLevel=debug|info|warn|error (Caucus extension)
 
   // Every key/value as read (trimmed; last value of a duplicate key), sorted by key, for the
   // `conf` 4lw and /zookeeper/config; includes keys Caucus does not interpret.
@@ -53,6 +57,9 @@ struct ServerConfig {
   int32_t EffectiveMaxSessionTimeoutMs() const {
     return max_session_timeout_ms < 0 ? 20 * tick_time_ms : max_session_timeout_ms;
   }
+  // Whether this is an ensemble member rather than a standalone server: as in ZooKeeper, a
+  // single server.N line with standaloneEnabled=true still means standalone.
+  bool IsEnsemble() const { return servers.size() > 1 || (!servers.empty() && !standalone_enabled); }
   // ZooKeeper's whitelist semantics: everything when four_lw_all, else the listed words;
   // "srvr" is always allowed (zkServer.sh status depends on it). Defined in config_parser.cc.
   bool FourLetterWordAllowed(const std::string& cmd) const;

@@ -396,19 +396,59 @@ TEST(ConfigParser, QuorumAndTuningKeysAreAcceptedSilently) {
 
 TEST(ConfigParser, UnsupportedFeatureKeysWarn) {
   ParseResult r = ParseWithDataDir(
-      "server.1=zk1:2888:3888;2181\n"
       "secureClientPort=2281\n"
       "admin.serverPort=8080\n"
       "metricsProvider.className=org.example.Prom\n"
       "ssl.keyStore.location=/ks\n"
       "localSessionsEnabled=true\n");
   ASSERT_TRUE(r.ok) << r.error;
-  EXPECT_EQ(r.warnings.size(), 6u);
+  EXPECT_EQ(r.warnings.size(), 5u);
   EXPECT_TRUE(AnyWarningContains(
-      r, "line 3: ZooKeeper key 'server.1' is not supported by Caucus yet (ignored)"));
-  EXPECT_TRUE(AnyWarningContains(r, "'secureClientPort' is not supported"));
+      r, "line 3: ZooKeeper key 'secureClientPort' is not supported by Caucus yet (ignored)"));
   EXPECT_TRUE(AnyWarningContains(r, "'admin.serverPort' is not supported"));
-  EXPECT_EQ(RawValue(r, "server.1"), "zk1:2888:3888;2181");
+}
+
+TEST(ConfigParser, EnsembleServers) {
+  ParseResult r = ParseWithDataDir(
+      "server.2=zk2:2889:3889;2182\n"
+      "server.1=zk1:2888:3888:participant;127.0.0.1:2181\n"
+      "server.3=[::1]:2890:3890:observer\n");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_TRUE(r.warnings.empty()) << r.warnings.front();
+  ASSERT_EQ(r.config.servers.size(), 3u);
+  EXPECT_TRUE(r.config.IsEnsemble());
+  const auto& s1 = r.config.servers[0];
+  EXPECT_EQ(s1.id, 1);
+  EXPECT_EQ(s1.host, "zk1");
+  EXPECT_EQ(s1.quorum_port, 2888);
+  EXPECT_EQ(s1.election_port, 3888);
+  EXPECT_FALSE(s1.observer);
+  EXPECT_EQ(s1.client_address, "127.0.0.1");
+  EXPECT_EQ(s1.client_port, 2181);
+  EXPECT_EQ(r.config.servers[1].client_port, 2182);
+  EXPECT_EQ(r.config.servers[2].host, "::1");
+  EXPECT_TRUE(r.config.servers[2].observer);
+  EXPECT_EQ(RawValue(r, "server.1"), "zk1:2888:3888:participant;127.0.0.1:2181");
+}
+
+TEST(ConfigParser, SingleServerLineIsStandaloneUnlessDisabled) {
+  ParseResult r = ParseWithDataDir("server.1=zk1:2888:3888;2181\n");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_FALSE(r.config.IsEnsemble());
+  r = ParseWithDataDir("server.1=zk1:2888:3888;2181\nstandaloneEnabled=false\n");
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_TRUE(r.config.IsEnsemble());
+}
+
+TEST(ConfigParser, BadServerLinesAreErrors) {
+  for (const char* line : {"server.1=zk1:2888\n", "server.1=zk1:x:3888\n",
+                           "server.1=zk1:2888:3888:leader\n", "server.0=zk1:2888:3888\n",
+                           "server.x=zk1:2888:3888\n", "server.1=zk1:2888:70000\n",
+                           "server.1=zk1:2888:3888;a:b:c\n"}) {
+    ParseResult r = ParseWithDataDir(line);
+    EXPECT_FALSE(r.ok) << line;
+    EXPECT_NE(r.error.find("server."), std::string::npos) << r.error;
+  }
 }
 
 TEST(ConfigParser, MissingDataDirIsError) {
