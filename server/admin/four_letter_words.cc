@@ -56,6 +56,20 @@ int64_t OpenFds() {
   return n;
 }
 
+// ZooKeeper's names: standalone, leader, follower, observer; a member without an
+// established leader is reported as ZooKeeper's "looking" would be (srvr fails there).
+const char* ServerMode(const node::Node& n) {
+  const zab::Peer* p = n.peer();
+  if (!p) return "standalone";
+  switch (p->state()) {
+    case zab::PeerState::kLeading: return "leader";
+    case zab::PeerState::kFollowing: return "follower";
+    case zab::PeerState::kObserving: return "observer";
+    case zab::PeerState::kLooking: break;
+  }
+  return "looking";
+}
+
 std::string ServerStatsText(const AdminContext& ctx) {
   const auto& s = ctx.node->stats();
   std::ostringstream o;
@@ -66,7 +80,7 @@ std::string ServerStatsText(const AdminContext& ctx) {
   o << "Connections: " << ctx.alive_connections << "\n";
   o << "Outstanding: " << s.outstanding << "\n";
   o << "Zxid: 0x" << Hex(ctx.node->last_zxid()) << "\n";
-  o << "Mode: standalone\n";
+  o << "Mode: " << ServerMode(*ctx.node) << "\n";
   return o.str();
 }
 
@@ -207,7 +221,12 @@ std::string Mntr(const AdminContext& ctx) {
   std::ostringstream o;
   auto kv = [&o](const char* k, const auto& v) { o << k << "\t" << v << "\n"; };
   kv("zk_version", FullVersion());
-  kv("zk_server_state", "standalone");
+  kv("zk_server_state", ServerMode(*ctx.node));
+  if (const zab::Peer* p = ctx.node->peer()) {
+    kv("zk_synced_followers", p->synced_learners());
+    kv("caucus_epoch", p->epoch());
+    kv("caucus_committed_zxid", Hex(p->committed()));
+  }
   kv("zk_avg_latency", Avg(s.total_latency_ms, s.completed));
   kv("zk_max_latency", s.max_latency_ms);
   kv("zk_min_latency", s.min_latency_ms < 0 ? 0 : s.min_latency_ms);

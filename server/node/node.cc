@@ -1,6 +1,7 @@
 #include "server/node/node.h"
 
 #include "server/node/connection_state.h"
+#include "server/node/peer_payload.h"
 
 #include <algorithm>
 
@@ -100,13 +101,13 @@ Node::Node(NodeOptions options, Responder& responder, TxnLog* log,
            std::unique_ptr<datatree::DataTree> tree)
     : options_(std::move(options)),
       responder_(responder),
-      tree_holder_(tree ? std::move(tree) : std::make_unique<datatree::DataTree>()),
-      tree_(*tree_holder_),
+      tree_(tree ? std::move(tree) : std::make_unique<datatree::DataTree>()),
       log_(log),
-      preparer_(tree_, pending_,
-                txn::PrepareOptions{options_.extended_types_enabled, options_.reconfig_enabled}),
+      preparer_(std::make_unique<txn::Preparer>(
+          *tree_, pending_,
+          txn::PrepareOptions{options_.extended_types_enabled, options_.reconfig_enabled})),
       sessions_(options_.tick_ms) {
-  next_zxid_ = tree_.last_processed_zxid();
+  next_zxid_ = tree_->last_processed_zxid();
   next_zxid_ = NextZxid();
 }
 
@@ -119,6 +120,13 @@ int64_t Node::NextZxid() {
   uint32_t epoch = static_cast<uint32_t>(z >> 32);
   if (counter == 0xffffffffu) return base::MakeZxid(epoch + 1, 1);
   return static_cast<int64_t>(z + 1);
+}
+
+Node::Node(NodeOptions options, Responder& responder, EnsembleEnv& env, zab::PeerOptions peer,
+           zab::PersistentState state, std::unique_ptr<datatree::DataTree> tree)
+    : Node(std::move(options), responder, nullptr, std::move(tree)) {
+  env_ = &env;
+  peer_ = std::make_unique<zab::Peer>(std::move(peer), std::move(state), *this);
 }
 
 Node::~Node() = default;
@@ -141,7 +149,7 @@ void Node::OnConnectionOpened(ConnId conn, std::string remote_ip, std::string re
 void Node::OnConnectionClosed(ConnId conn) {
   auto it = conns_.find(conn);
   if (it == conns_.end()) return;
-  tree_.watches().RemoveWatcher(conn);
+  tree_->watches().RemoveWatcher(conn);
   Conn& c = *it->second;
   if (c.session_id != 0) {
     auto sc = session_conn_.find(c.session_id);
@@ -163,6 +171,7 @@ void Node::OnFrame(ConnId conn, std::string_view frame, Now now) {
       return;
     }
     HandleConnect(*c, frame, now);
+    if (peer_) Drive(now);
     return;
   }
   jute::InArchive a(frame);
@@ -175,6 +184,7 @@ void Node::OnFrame(ConnId conn, std::string_view frame, Now now) {
     return;
   }
   HandleRequest(*c, h, frame.substr(8), now);
+  if (peer_) Drive(now);
 }
 
 void Node::HandleConnect(Conn& c, std::string_view frame, Now now) {
@@ -184,7 +194,13 @@ void Node::HandleConnect(Conn& c, std::string_view frame, Now now) {
     RejectConnect(c, "malformed ConnectRequest");
     return;
   }
-  if (req.last_zxid_seen > tree_.last_processed_zxid()) {
+  if (peer_ && !peer_->serving()) {
+    // As ZooKeeper: a server without an established leader takes no clients; the client
+    // library moves on to another server of its connect string.
+    RejectConnect(c, "this server is not serving: the ensemble has no leader it follows");
+    return;
+  }
+  if (req.last_zxid_seen > tree_->last_processed_zxid()) {
     // The client has seen a newer state than ours (it talked to a server ahead of us).
     RejectConnect(c, "client has seen a zxid ahead of this server; it must try another server");
     return;
@@ -197,7 +213,13 @@ void Node::HandleConnect(Conn& c, std::string_view frame, Now now) {
     c.connecting = true;
     c.session_id = id;
     session_conn_[id] = c.id;
-    Propose(preparer_.CreateSession(Context(id, 0, now, &c.auth), timeout), now);
+    if (peer_ && !IsLeader()) {
+      if (!peer_->SendToLeader(EncodePeerPayload(ForwardedSession{id, timeout}))) {
+        RejectConnect(c, "no connection to the leader");
+      }
+      return;
+    }
+    Propose(preparer_->CreateSession(Context(id, 0, now, &c.auth), timeout), now);
     return;
   }
   // Any connect naming a session closes that session's current connection, even when the
@@ -207,7 +229,7 @@ void Node::HandleConnect(Conn& c, std::string_view frame, Now now) {
     if (Conn* oc = FindConn(old->second)) {
       oc->closing = true;
       oc->session_id = 0;
-      tree_.watches().RemoveWatcher(oc->id);
+      tree_->watches().RemoveWatcher(oc->id);
       responder_.Close(oc->id, "session moved to a new connection");
     }
     session_conn_.erase(old);
@@ -231,6 +253,7 @@ void Node::HandleConnect(Conn& c, std::string_view frame, Now now) {
   c.session_id = req.session_id;
   sessions_.SetTimeout(req.session_id, timeout);
   sessions_.Touch(req.session_id, now.mono_ms);
+  if (peer_) touched_.push_back(req.session_id);
   FinishConnect(c, *s, timeout);
 }
 
@@ -268,8 +291,10 @@ void Node::HandleRequest(Conn& c, const jute::RequestHeader& h, std::string_view
     return;
   }
   sessions_.Touch(c.session_id, now.mono_ms);
+  if (peer_) touched_.push_back(c.session_id);
   Queued q;
   q.received_mono_ms = now.mono_ms;
+  if (peer_ && !IsLeader()) q.raw_body.assign(body);
   auto req = internal_op ? std::nullopt : jute::DecodeRequest(h, body);
   if (req) {
     q.req = std::move(*req);
@@ -322,7 +347,9 @@ void Node::Pump(Conn& c, Now now) {
     if (!write && HasWritesInFlight(cur->session_id)) return;  // leave it queued, untouched
     Queued q = std::move(cur->queue.front());
     cur->queue.pop_front();
-    if (write) {
+    if (peer_ && q.req.op == OpCode::kSync && q.bad == Error::kOk) {
+      StartSync(*cur, q, now);
+    } else if (write) {
       SubmitWrite(*cur, q, now);
     } else {
       ExecuteRead(*cur, q, now);
@@ -331,16 +358,20 @@ void Node::Pump(Conn& c, Now now) {
 }
 
 void Node::SubmitWrite(Conn& c, const Queued& q, Now now) {
+  if (peer_ && !IsLeader()) {
+    ForwardWrite(c, q, now);
+    return;
+  }
   if (q.req.op == OpCode::kCloseSession) sessions_.SetClosing(c.session_id);
   session_writes_[c.session_id].push_back(InFlightWrite{q, c.id});
   ++c.writes_in_flight;
   txn::RequestContext ctx = Context(c.session_id, q.req.xid, now, &c.auth);
   if (q.bad != Error::kOk) {
-    Propose(preparer_.Failed(ctx, q.req.op, q.bad), now);
+    Propose(preparer_->Failed(ctx, q.req.op, q.bad), now);
   } else if (q.req.op == OpCode::kCloseSession) {
-    Propose(preparer_.CloseSession(ctx), now);
+    Propose(preparer_->CloseSession(ctx), now);
   } else {
-    Propose(preparer_.Prepare(q.req, ctx), now);
+    Propose(preparer_->Prepare(q.req, ctx), now);
   }
 }
 
@@ -357,6 +388,16 @@ txn::RequestContext Node::Context(int64_t session, int32_t cxid, Now now,
 }
 
 void Node::Propose(txn::Txn txn, Now now) {
+  if (peer_) {
+    int64_t zxid = peer_->Propose(std::make_shared<const std::string>(env_->EncodeTxn(txn)));
+    if (zxid == 0) {
+      FailProposal(txn, now);  // no longer an established leader
+      return;
+    }
+    CAUCUS_ASSERT(zxid == txn.zxid);
+    proposed_.push_back(std::move(txn));
+    return;
+  }
   if (!log_) {
     Commit(txn, now);  // in-memory mode
     return;
@@ -366,6 +407,11 @@ void Node::Propose(txn::Txn txn, Now now) {
 }
 
 void Node::OnLogDurable(uint64_t generation, int64_t zxid, Now now) {
+  if (peer_) {
+    peer_->OnPersisted(generation, zxid);
+    Drive(now);
+    return;
+  }
   if (generation != log_generation_) return;  // a failed generation's late news
   while (!proposed_.empty() && proposed_.front().zxid <= zxid) {
     txn::Txn t = std::move(proposed_.front());
@@ -378,6 +424,14 @@ void Node::OnLogDurable(uint64_t generation, int64_t zxid, Now now) {
 // durable zxid is in the log, so every proposal still waiting fails: its client gets an error,
 // the pending changes it made are dropped, and its zxid is reused by the next write.
 void Node::OnLogFailed(uint64_t generation, std::string_view message, Now now) {
+  if (peer_) {
+    ++stats_.log_write_failures;
+    CAUCUS_LOG(Error) << "transaction log write failed, leaving the quorum to re-sync: "
+                      << message;
+    peer_->OnLogFailed();
+    Drive(now);
+    return;
+  }
   if (generation != log_generation_) return;
   ++log_generation_;
   ++stats_.log_write_failures;
@@ -387,7 +441,7 @@ void Node::OnLogFailed(uint64_t generation, std::string_view message, Now now) {
   std::deque<txn::Txn> failed;
   failed.swap(proposed_);
   pending_ = txn::PendingChanges();
-  next_zxid_ = tree_.last_processed_zxid();
+  next_zxid_ = tree_->last_processed_zxid();
   next_zxid_ = NextZxid();
   for (const auto& t : failed) FailProposal(t, now);
 }
@@ -416,6 +470,16 @@ void Node::FailProposal(const txn::Txn& t, Now now) {
 std::optional<Node::InFlightWrite> Node::TakeInFlight(const txn::Txn& t) {
   auto it = session_writes_.find(t.session_id);
   if (it == session_writes_.end()) return std::nullopt;
+  if (peer_) {
+    // A sync ahead of this write was answered by the leader before it ordered the write.
+    while (ReplySyncIfDone(t.session_id, Now{t.time_ms, 0})) {
+      it = session_writes_.find(t.session_id);
+      if (it == session_writes_.end()) return std::nullopt;
+    }
+    // The session may have moved here from another server with writes still in flight
+    // there: those commits are not ours to answer.
+    if (it->second.front().sync || it->second.front().q.req.xid != t.cxid) return std::nullopt;
+  }
   InFlightWrite w = std::move(it->second.front());
   it->second.pop_front();
   if (it->second.empty()) session_writes_.erase(it);
@@ -446,7 +510,7 @@ void Node::RestoreSession(int64_t id, int32_t timeout_ms, Now now) {
 }
 
 void Node::Commit(const txn::Txn& txn, Now now) {
-  txn::ApplyResult r = txn::Apply(txn, tree_);
+  txn::ApplyResult r = txn::Apply(txn, *tree_);
   pending_.OnApplied(txn.zxid);
   ++txns_since_snapshot_;
   // Watch events go out before the reply that reveals the new state (ZooKeeper's guarantee).
@@ -543,7 +607,7 @@ void Node::SendRaw(ConnId conn, std::string frame) {
 
 void Node::SendReply(Conn& c, int32_t xid, Error err, const std::string& body, Now now,
                      int64_t received_mono_ms, std::string_view op, bool body_on_error) {
-  int64_t zxid = tree_.last_processed_zxid();
+  int64_t zxid = tree_->last_processed_zxid();
   int64_t latency = std::max<int64_t>(0, now.mono_ms - received_mono_ms);
   ConnStats& s = c.stats;
   s.last_zxid = zxid;
@@ -586,11 +650,14 @@ int64_t Node::NextSessionId(Now now) {
 }
 
 void Node::Tick(Now now) {
+  // Only the serving leader expires sessions and reaps containers (its txns order them).
+  if (peer_ && !(IsLeader() && peer_->serving())) return;
   for (int64_t id : sessions_.TakeExpired(now.mono_ms)) ExpireSession(id, now);
   if (now.mono_ms >= next_reap_mono_ms_) {
     next_reap_mono_ms_ = now.mono_ms + options_.container_check_interval_ms;
     ReapContainers(now);
   }
+  if (peer_) Drive(now);
 }
 
 void Node::ExpireSession(int64_t session_id, Now now) {
@@ -604,7 +671,7 @@ void Node::ExpireSession(int64_t session_id, Now now) {
     }
     session_conn_.erase(sc);
   }
-  txn::Txn t = preparer_.CloseSession(Context(session_id, 0, now, &server_auth_));
+  txn::Txn t = preparer_->CloseSession(Context(session_id, 0, now, &server_auth_));
   Propose(std::move(t), now);
 }
 
@@ -613,8 +680,8 @@ void Node::ReapContainers(Now now) {
       1, static_cast<int64_t>(options_.container_max_per_minute) *
              options_.container_check_interval_ms / 60000);
   std::vector<std::string> victims;
-  for (const auto& path : tree_.containers()) {
-    const datatree::Znode* n = tree_.Find(path);
+  for (const auto& path : tree_->containers()) {
+    const datatree::Znode* n = tree_->Find(path);
     if (!n || n->has_children()) continue;
     bool used = n->cversion > 0;
     int64_t never_used_ms = options_.container_max_never_used_interval_ms;
@@ -622,8 +689,8 @@ void Node::ReapContainers(Now now) {
       victims.push_back(path);
     }
   }
-  for (const auto& path : tree_.ttls()) {
-    const datatree::Znode* n = tree_.Find(path);
+  for (const auto& path : tree_->ttls()) {
+    const datatree::Znode* n = tree_->Find(path);
     if (!n || n->has_children()) continue;
     if (now.wall_ms - n->mtime > datatree::TtlOfOwner(n->ephemeral_owner)) victims.push_back(path);
   }
@@ -631,7 +698,7 @@ void Node::ReapContainers(Now now) {
     if (budget-- <= 0) break;
     // Proposed even when it turned out invalid (an error txn): every zxid taken is logged,
     // which keeps the log contiguous.
-    Propose(preparer_.DeleteContainer(Context(0, 0, now, &server_auth_), path), now);
+    Propose(preparer_->DeleteContainer(Context(0, 0, now, &server_auth_), path), now);
   }
 }
 

@@ -24,6 +24,7 @@
 #include "proto/jute/requests.h"
 #include "server/auth/auth.h"
 #include "server/datatree/data_tree.h"
+#include "server/node/ensemble_env.h"
 #include "server/node/node_options.h"
 #include "server/node/responder.h"
 #include "server/node/txn_log.h"
@@ -31,6 +32,7 @@
 #include "server/txn/pending_changes.h"
 #include "server/txn/prepare.h"
 #include "server/txn/txn.h"
+#include "server/zab/peer.h"
 
 namespace caucus::node {
 
@@ -75,14 +77,17 @@ struct ServerStats {
   int64_t failed_writes = 0;       // client writes answered SystemError because of that
 };
 
-class Node {
+class Node : public zab::StateSource {
  public:
   // `log` (optional) makes writes durable before they are applied; without it a write is
   // applied as soon as it is prepared (in-memory mode). `tree` is the recovered state (a
   // fresh tree when null); its last_processed_zxid continues the zxid sequence.
   Node(NodeOptions options, Responder& responder, TxnLog* log = nullptr,
        std::unique_ptr<datatree::DataTree> tree = nullptr);
-  ~Node();
+  // A member of an ensemble: writes are ordered by ZAB (`peer`), durable through `env`.
+  Node(NodeOptions options, Responder& responder, EnsembleEnv& env, zab::PeerOptions peer,
+       zab::PersistentState state, std::unique_ptr<datatree::DataTree> tree);
+  ~Node() override;
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
@@ -94,6 +99,15 @@ class Node {
   void OnConnectionClosed(ConnId conn);
   // Periodic work: session expiry, container/TTL reaping.
   void Tick(Now now);
+
+  // --- Ensemble inputs (from the peer transport and the replication timer) ---
+  void OnPeerNotification(zab::ServerId from, const zab::Notification& n, Now now);
+  void OnPeerMessage(zab::ServerId from, zab::ChannelId ch, const zab::Message& m, Now now);
+  void OnPeerChannelClosed(zab::ChannelId ch, Now now);
+  void PeerTick(Now now);
+  const zab::Peer* peer() const { return peer_.get(); }
+  // zab::StateSource: the state for a learner's SNAP.
+  zab::StateSnapshot TakeSnapshot() override;
 
   // --- From the durable log (see TxnLog) ---
   void OnLogDurable(uint64_t generation, int64_t zxid, Now now);
@@ -107,12 +121,12 @@ class Node {
   size_t proposals_in_flight() const { return proposed_.size(); }
 
   // --- Introspection for the admin commands ---
-  const datatree::DataTree& tree() const { return tree_; }
+  const datatree::DataTree& tree() const { return *tree_; }
   const session::SessionTracker& sessions() const { return sessions_; }
   std::vector<ConnInfo> Connections() const;
   const ServerStats& stats() const { return stats_; }
   void ResetStats();
-  int64_t last_zxid() const { return tree_.last_processed_zxid(); }
+  int64_t last_zxid() const { return tree_->last_processed_zxid(); }
   const NodeOptions& options() const { return options_; }
 
  private:
@@ -123,6 +137,7 @@ class Node {
     // Set when the body could not be decoded (or the op is not for clients): the request is
     // answered with this error, in order.
     jute::Error bad = jute::Error::kOk;
+    std::string raw_body;  // ensemble learners: the body as received, to forward as is
   };
   // A client write submitted to Propose and not yet committed (or failed). Kept per session,
   // not per connection: a client that loses its connection reconnects the same session on a
@@ -132,6 +147,10 @@ class Node {
   struct InFlightWrite {
     Queued q;
     ConnId conn = 0;  // the connection the request arrived on
+    // Ensemble: a sync waits here, in the session's order, until this zxid is applied
+    // (-1 while the leader has not said which).
+    bool sync = false;
+    int64_t sync_zxid = -1;
   };
 
   Conn* FindConn(ConnId id);
@@ -159,7 +178,7 @@ class Node {
   // After a committed closeSession: closes the session's connection, if it still has one.
   void CloseSessionConn(int64_t session_id);
   bool HasWritesInFlight(int64_t session_id) const;
-  void DeliverWatches() { SendWatchEvents(tree_.TakeFiredWatches()); }
+  void DeliverWatches() { SendWatchEvents(tree_->TakeFiredWatches()); }
   void SendWatchEvents(const std::vector<datatree::FiredWatch>& fired);
   static const char* OpNameOf(jute::OpCode op);
   void ExpireSession(int64_t session_id, Now now);
@@ -174,16 +193,31 @@ class Node {
   txn::RequestContext Context(int64_t session, int32_t cxid, Now now,
                               const auth::AuthIds* ids);
 
+  // --- Ensemble (node_ensemble.cc) ---
+  bool IsLeader() const;
+  void Drive(Now now);
+  void ActOnReady(zab::Ready& rd, Now now);
+  void CommitEntry(const zab::Entry& e, Now now);
+  void OnRole(const zab::RoleChange& role, Now now);
+  void DropClients(std::string_view why);
+  void ReplaceState(InstalledState state, Now now);
+  void HandlePeerPayload(zab::ServerId from, std::string_view bytes, Now now);
+  void LeaderOrderForwarded(const struct ForwardedRequest& r, Now now);
+  void ForwardWrite(Conn& c, const Queued& q, Now now);
+  void StartSync(Conn& c, const Queued& q, Now now);
+  void OnSyncReply(int64_t session_id, int32_t xid, int64_t zxid, Now now);
+  void FinishReadySyncs(Now now);
+  bool ReplySyncIfDone(int64_t session_id, Now now);
+
   NodeOptions options_;
   Responder& responder_;
-  std::unique_ptr<datatree::DataTree> tree_holder_;
-  datatree::DataTree& tree_;
+  std::unique_ptr<datatree::DataTree> tree_;
   TxnLog* log_;
   std::deque<txn::Txn> proposed_;  // appended to the log, waiting to be durable
   uint64_t log_generation_ = 0;
   int64_t txns_since_snapshot_ = 0;
   txn::PendingChanges pending_;
-  txn::Preparer preparer_;
+  std::unique_ptr<txn::Preparer> preparer_;
   session::SessionTracker sessions_;
   std::unordered_map<ConnId, std::unique_ptr<Conn>> conns_;
   std::unordered_map<int64_t, ConnId> session_conn_;
@@ -194,6 +228,12 @@ class Node {
   int64_t next_reap_mono_ms_ = 0;
   ServerStats stats_;
   auth::AuthIds server_auth_;  // the identity of server-internal requests (reaper)
+
+  EnsembleEnv* env_ = nullptr;
+  std::unique_ptr<zab::Peer> peer_;  // null for a standalone server
+  bool was_serving_ = false;
+  std::vector<int64_t> touched_;     // learner: sessions to touch on the leader
+  int64_t syncs_waiting_ = 0;
 };
 
 }  // namespace caucus::node

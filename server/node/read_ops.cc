@@ -187,7 +187,7 @@ void MultiRead(ReadContext& r, const jute::MultiRequest& m, jute::OutArchive& a)
 }  // namespace
 
 void Node::ExecuteRead(Conn& c, const Queued& q, Now now) {
-  ReadContext r{tree_, c.auth, c.id, c.session_id};
+  ReadContext r{*tree_, c.auth, c.id, c.session_id};
   std::string body;
   jute::OutArchive a(body);
   Error err = Error::kOk;

@@ -10,6 +10,10 @@
 #include "server/base/log.h"
 #include "server/net/client_server.h"
 #include "server/node/node.h"
+#include "server/runtime/clock.h"
+#include "server/runtime/ensemble_host.h"
+#include "server/runtime/ensemble_plan.h"
+#include "server/net/peer_transport.h"
 #include "server/runtime/snapshotter.h"
 #include "server/storage/log_writer.h"
 #include "server/storage/recovery.h"
@@ -20,8 +24,9 @@ namespace {
 
 namespace asio = boost::asio;
 
-node::NodeOptions OptionsFrom(const config::ServerConfig& c, uint64_t secret) {
+node::NodeOptions OptionsFrom(const config::ServerConfig& c, uint64_t secret, int64_t server_id) {
   node::NodeOptions o;
+  o.server_id = server_id;
   o.tick_ms = c.tick_time_ms;
   o.min_session_timeout_ms = c.EffectiveMinSessionTimeoutMs();
   o.max_session_timeout_ms = c.EffectiveMaxSessionTimeoutMs();
@@ -35,10 +40,22 @@ node::NodeOptions OptionsFrom(const config::ServerConfig& c, uint64_t secret) {
   return o;
 }
 
-node::Now Clock() {
-  using namespace std::chrono;
-  return node::Now{duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count(),
-                   duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count()};
+// What ZAB restarts from: the durable epochs and the log after the snapshot (already applied
+// by recovery). Empty on success, else why not.
+std::string LoadPeerState(storage::SqliteLog& log, int64_t snapshot_zxid,
+                          zab::PersistentState* out) {
+  for (auto [key, field] : {std::pair{"acceptedEpoch", &out->epochs.accepted},
+                            std::pair{"currentEpoch", &out->epochs.current}}) {
+    std::string v;
+    base::Status s = log.GetMeta(key, &v);
+    if (s.ok() && !v.empty()) *field = std::stoll(v);
+  }
+  out->log_base = snapshot_zxid;
+  base::Status s = log.ReadAfter(snapshot_zxid, [out](int64_t zxid, std::string_view payload) {
+    out->entries.push_back(zab::Entry{zxid, std::make_shared<const std::string>(payload)});
+    return true;
+  });
+  return s.ok() ? std::string() : "cannot read the log for replication: " + s.message();
 }
 
 bool MakeDir(const std::string& dir) {
@@ -84,6 +101,30 @@ int RunServer(const config::ServerConfig& config) {
                 std::chrono::steady_clock::now() - started).count();
   CAUCUS_LOG(Info) << "recovered " << state.tree->node_count() << " znodes in " << ms << " ms";
 
+  std::optional<EnsemblePlan> plan;
+  config::ServerConfig cfg = config;
+  zab::PersistentState peer_state;
+  if (config.IsEnsemble()) {
+    std::string err;
+    plan = PlanEnsemble(config, &err);
+    if (!plan) {
+      CAUCUS_LOG(Error) << "cannot start as an ensemble member: " << err;
+      return 1;
+    }
+    if (plan->self_spec.client_port != 0) {
+      // server.N=...;[address:]port names this member's client port, as in ZooKeeper 3.5+.
+      cfg.client_port = plan->self_spec.client_port;
+      if (!plan->self_spec.client_address.empty()) {
+        cfg.client_port_address = plan->self_spec.client_address;
+      }
+    }
+    if (std::string e = LoadPeerState(*log, state.snapshot_zxid, &peer_state); !e.empty()) {
+      CAUCUS_LOG(Error) << "refusing to start: " << e;
+      return 1;
+    }
+    state.secret = plan->secret;
+  }
+
   asio::io_context io(1);
   node::Node* core_ptr = nullptr;
   // The storage thread reports on the core thread, where the Node lives.
@@ -98,13 +139,26 @@ int RunServer(const config::ServerConfig& config) {
       }
     });
   });
-  net::ClientServer server(io, config);
-  node::Node core(OptionsFrom(config, state.secret), server, &writer, std::move(state.tree));
-  core_ptr = &core;
-  for (const auto& sess : state.sessions) core.RestoreSession(sess.id, sess.timeout_ms, Clock());
+  net::ClientServer server(io, cfg);
+  std::unique_ptr<EnsembleHost> host;
+  std::unique_ptr<net::PeerTransport> transport;
+  std::unique_ptr<node::Node> core;
+  if (plan) {
+    host = std::make_unique<EnsembleHost>(writer, snap_dir, state.secret);
+    core = std::make_unique<node::Node>(OptionsFrom(cfg, state.secret, plan->peer.id), server,
+                                        *host, plan->peer, std::move(peer_state),
+                                        std::move(state.tree));
+    transport = std::make_unique<net::PeerTransport>(io, plan->self, plan->others, *host);
+  } else {
+    core = std::make_unique<node::Node>(OptionsFrom(cfg, state.secret, 0), server, &writer,
+                                        std::move(state.tree));
+  }
+  core_ptr = core.get();
+  for (const auto& sess : state.sessions) core->RestoreSession(sess.id, sess.timeout_ms, Clock());
 
-  Snapshotter snapshotter(io, core, writer, snap_dir, config.snap_count,
+  Snapshotter snapshotter(io, *core, writer, snap_dir, config.snap_count,
                           config.autopurge_snap_retain_count, state.secret);
+  if (host) host->Bind(core.get(), transport.get(), &snapshotter);
   asio::steady_timer snap_timer(io);
   std::function<void()> schedule = [&] {
     snap_timer.expires_after(std::chrono::milliseconds(100));
@@ -115,8 +169,24 @@ int RunServer(const config::ServerConfig& config) {
     });
   };
   schedule();
+  asio::steady_timer peer_timer(io);
+  std::function<void()> peer_tick = [&] {
+    peer_timer.expires_after(std::chrono::milliseconds(kPeerTickMs));
+    peer_timer.async_wait([&](boost::system::error_code ec) {
+      if (ec) return;
+      core->PeerTick(Clock());
+      peer_tick();
+    });
+  };
+  if (transport) {
+    if (std::string err = transport->Start(); !err.empty()) {
+      CAUCUS_LOG(Error) << err;
+      return 1;
+    }
+    peer_tick();
+  }
 
-  if (std::string err = server.Start(core, Clock().wall_ms); !err.empty()) {
+  if (std::string err = server.Start(*core, Clock().wall_ms); !err.empty()) {
     CAUCUS_LOG(Error) << err;
     return 1;
   }
@@ -125,15 +195,19 @@ int RunServer(const config::ServerConfig& config) {
     if (ec) return;
     CAUCUS_LOG(Info) << "signal " << sig << " received, shutting down";
     server.Stop();
+    if (transport) transport->Stop();
     snap_timer.cancel();
+    peer_timer.cancel();
     io.stop();
   });
   CAUCUS_LOG(Info) << "caucusd " << admin::FullVersion() << " serving clients on "
-                   << config.client_port_address << ":" << server.port()
-                   << " (standalone, dataDir " << config.data_dir << ")";
+                   << cfg.client_port_address << ":" << server.port() << " ("
+                   << (plan ? "ensemble member " + std::to_string(plan->peer.id)
+                            : std::string("standalone"))
+                   << ", dataDir " << config.data_dir << ")";
   io.run();
-  writer.Stop();
   core_ptr = nullptr;
+  writer.Stop();
   return 0;
 }
 

@@ -52,6 +52,12 @@ void Snapshotter::MaybeStart() {
   StepSoon();
 }
 
+void Snapshotter::Cancel() {
+  if (committer_.joinable()) committer_.join();
+  if (writer_) writer_->Abandon();
+  writer_.reset();
+}
+
 void Snapshotter::StepSoon() {
   boost::asio::post(io_, [this] { Step(); });
 }
@@ -89,6 +95,7 @@ void Snapshotter::Finish() {
 }
 
 void Snapshotter::OnCommitted(bool ok) {
+  if (!writer_) return;  // cancelled meanwhile
   if (!ok) {
     writer_->Abandon();
   } else {

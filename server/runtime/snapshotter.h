@@ -32,6 +32,9 @@ class Snapshotter {
   // Called every tick on the core thread.
   void MaybeStart();
   bool in_progress() const { return writer_ != nullptr; }
+  // Stops the snapshot in progress, if any, and waits for its file work to end: the tree it
+  // walks is about to be replaced (a learner installing its leader's snapshot).
+  void Cancel();
 
  private:
   void StepSoon();

@@ -1,5 +1,6 @@
 #include "server/storage/log_writer.h"
 
+#include <future>
 #include <vector>
 
 #include "server/base/log.h"
@@ -14,12 +15,33 @@ LogWriter::~LogWriter() { Stop(); }
 
 void LogWriter::Append(const txn::Txn& txn, uint64_t generation) {
   // Encoding happens on the caller's thread: it is cheap, and it keeps the Txn immutable here.
-  Item item{generation, LogEntry{txn.zxid, EncodeTxn(txn)}};
+  Item item{generation, LogEntry{txn.zxid, EncodeTxn(txn)}, {}};
   {
     std::lock_guard<std::mutex> lock(mu_);
     queue_.push_back(std::move(item));
   }
   cv_.notify_one();
+}
+
+void LogWriter::AppendEncoded(int64_t zxid, std::string payload, uint64_t generation) {
+  Item item{generation, LogEntry{zxid, std::move(payload)}, {}};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(std::move(item));
+  }
+  cv_.notify_one();
+}
+
+base::Status LogWriter::RunSync(std::function<base::Status(SqliteLog&)> job) {
+  std::promise<base::Status> done;
+  auto result = done.get_future();
+  Item item{0, {}, [&job, &done](SqliteLog& log) { done.set_value(job(log)); }};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.push_back(std::move(item));
+  }
+  cv_.notify_one();
+  return result.get();
 }
 
 void LogWriter::Purge(int64_t zxid) {
@@ -56,7 +78,18 @@ void LogWriter::Run() {
       purge = purge_upto_;
       purge_upto_ = 0;
     }
-    if (!batch.empty()) CommitBatch(batch);
+    // Jobs run in queue order: the entries before a job are committed first.
+    std::deque<Item> entries;
+    for (auto& item : batch) {
+      if (!item.job) {
+        entries.push_back(std::move(item));
+        continue;
+      }
+      if (!entries.empty()) CommitBatch(entries);
+      entries.clear();
+      item.job(*log_);
+    }
+    if (!entries.empty()) CommitBatch(entries);
     if (purge > 0) {
       if (base::Status s = log_->PurgeUpTo(purge); !s.ok()) {
         CAUCUS_LOG(Warn) << "could not purge the transaction log: " << s.message();

@@ -40,6 +40,11 @@ class LogWriter : public node::TxnLog {
   LogWriter& operator=(const LogWriter&) = delete;
 
   void Append(const txn::Txn& txn, uint64_t generation) override;
+  // Appends an already encoded entry (replication hands the leader's bytes on unchanged).
+  void AppendEncoded(int64_t zxid, std::string payload, uint64_t generation);
+  // Runs `job` on the storage thread after everything queued before it, and waits for it:
+  // for the rare writes that must be durable before the core goes on (epochs, truncation).
+  base::Status RunSync(std::function<base::Status(SqliteLog&)> job);
   // Drops log entries up to `zxid` (after a snapshot covering them is safely on disk).
   void Purge(int64_t zxid);
   // Finishes the queued work and joins the thread.
@@ -50,6 +55,7 @@ class LogWriter : public node::TxnLog {
   struct Item {
     uint64_t generation;
     LogEntry entry;
+    std::function<void(SqliteLog&)> job;  // set for RunSync items
   };
   void Run();
   void CommitBatch(std::deque<Item>& batch);
