@@ -3,11 +3,13 @@
 #   1. the unit tests (GoogleTest, Release build)
 #   2. the compatibility suite with stock clients (kazoo, C client, zkCli.sh) against caucusd
 #   3. the same compatibility suite against Debian's real Apache ZooKeeper 3.8
-#   4. the durability suite: kill -9 crash rounds, full disk (tmpfs), corruption, restarts
-#   5. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer
-#   6. the libFuzzer targets for a bounded time on their seed corpora
+#   4. the ensemble suite (3 members: replication, failover, sessions across members), against
+#      caucusd and against a real ZooKeeper 3.8 ensemble; the ZAB simulator runs in step 1
+#   5. the durability suite: kill -9 crash rounds, full disk (tmpfs), corruption, restarts
+#   6. the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer
+#   7. the libFuzzer targets for a bounded time on their seed corpora
 # Options:
-#   --target=zookeeper   only run the compatibility suite, against real ZooKeeper
+#   --target=zookeeper   only run the compatibility and ensemble suites, against real ZooKeeper
 #   --quick              skip the sanitizer build and the fuzzers
 # Environment: FUZZ_SECONDS (per fuzzer, default 30), JOBS (build parallelism).
 set -euo pipefail
@@ -36,6 +38,8 @@ record() { RESULTS+=("$1: $2"); }
 if [ "$ONLY_ZK" = 1 ]; then
   stage "compatibility suite against Apache ZooKeeper (Debian package)"
   CAUCUS_COMPAT_TARGET=zookeeper "$PY" -m pytest tests/compat -q -p no:cacheprovider
+  stage "ensemble suite against a 3-member Apache ZooKeeper ensemble"
+  CAUCUS_ENSEMBLE_TARGET=zookeeper "$PY" -m pytest tests/ensemble -q -p no:cacheprovider
   exit 0
 fi
 
@@ -59,6 +63,12 @@ CAUCUS_COMPAT_TARGET=zookeeper \
   "$PY" -m pytest tests/compat -q -p no:cacheprovider
 record "compat vs zookeeper" ok
 
+stage "ensemble suite (3 members, kazoo): caucusd, then the same tests on ZooKeeper 3.8"
+CAUCUS_ENSEMBLE_TARGET=caucus CAUCUSD="$ROOT/build/release/server/caucusd" \
+  "$PY" -m pytest tests/ensemble -q -p no:cacheprovider
+CAUCUS_ENSEMBLE_TARGET=zookeeper "$PY" -m pytest tests/ensemble -q -p no:cacheprovider
+record "ensemble vs caucusd and vs zookeeper" ok
+
 stage "durability suite (crash, disk full, corruption, restarts)"
 CAUCUSD="$ROOT/build/release/server/caucusd" "$PY" -m pytest tests/durability -q -p no:cacheprovider
 record "durability" ok
@@ -78,7 +88,7 @@ if [ "$QUICK" = 0 ]; then
   stage "fuzzers (${FUZZ_SECONDS}s each)"
   cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
     -DCMAKE_CXX_COMPILER=clang++ -DCAUCUS_FUZZ=ON -DCAUCUS_BUILD_TESTS=ON > /dev/null
-  cmake --build build/fuzz -j"$JOBS" --target jute_request_fuzzer node_frame_fuzzer
+  cmake --build build/fuzz -j"$JOBS" --target jute_request_fuzzer node_frame_fuzzer zab_message_fuzzer
   tests/fuzz/run_fuzzers.sh build/fuzz "$FUZZ_SECONDS"
   record "fuzzers" ok
 fi
