@@ -45,6 +45,22 @@ std::optional<std::string> FindProtected(Client& c, const std::string& dir,
   return std::nullopt;
 }
 
+std::string ParentOf(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
+}
+
+CreateResult CreateWithParents(Client& c, const std::string& path, const std::string& data,
+                               CreateMode mode) {
+  try {
+    return c.CreateWithStat(path, data, mode);
+  } catch (const KeeperException& e) {
+    if (e.code() != Error::kNoNode) throw;
+  }
+  c.CreateParents(ParentOf(path));  // tolerates concurrent creators
+  return c.CreateWithStat(path, data, mode);
+}
+
 bool WaitConnectedUnless(Client& c, std::chrono::milliseconds max,
                          const std::function<bool()>& stop) {
   auto until = std::chrono::steady_clock::now() + max;
@@ -59,11 +75,11 @@ bool WaitConnectedUnless(Client& c, std::chrono::milliseconds max,
 
 CreateResult ProtectedCreate(Client& c, const std::string& dir, const std::string& id,
                              const std::string& name, const std::string& data,
-                             const std::function<bool()>& stop) {
+                             const std::function<bool()>& stop, CreateMode mode) {
   std::string path = dir + "/_c_" + id + "-" + name;
   for (;;) {
     try {
-      return c.CreateWithStat(path, data, CreateMode::kEphemeralSequential);
+      return c.CreateWithStat(path, data, mode);
     } catch (const KeeperException& e) {
       if (e.code() == Error::kNoNode) {
         // Container parents: the server deletes them once empty, so nothing leaks.

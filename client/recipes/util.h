@@ -26,15 +26,25 @@ int64_t SequenceOf(const std::string& name);
 // Children of dir, sorted by sequence suffix (ties: by name).
 std::vector<std::string> SortedChildren(Client& c, const std::string& dir);
 
+// The parent of an absolute path ("/" for a top-level node).
+std::string ParentOf(const std::string& path);
+
+// Creates path with `data` (persistent parents are created when missing). Errors, NodeExists
+// included, propagate; a lost reply is not retried (the caller knows whether that is safe).
+CreateResult CreateWithParents(Client& c, const std::string& path, const std::string& data,
+                               CreateMode mode = CreateMode::kPersistent);
+
 // Curator's protected create: creates dir/<_c_{id}-><name> ephemeral-sequential; if the reply
 // is lost to a connection loss, finds the node by its unique prefix instead of creating a
 // second one (which would leak until the session ends and block everyone behind it).
 // Creates dir (as a container) when missing. Returns the node's full path and stat.
 // `stop` (optional) is polled while waiting for a connection; when it returns true the
-// call gives up with KeeperException(kClosing).
+// call gives up with KeeperException(kClosing). `mode` must be sequential (a queue uses
+// persistent-sequential).
 CreateResult ProtectedCreate(Client& c, const std::string& dir, const std::string& id,
                              const std::string& name, const std::string& data,
-                             const std::function<bool()>& stop = nullptr);
+                             const std::function<bool()>& stop = nullptr,
+                             CreateMode mode = CreateMode::kEphemeralSequential);
 
 // The child of dir created by ProtectedCreate with this id, if any.
 std::optional<std::string> FindProtected(Client& c, const std::string& dir, const std::string& id);
