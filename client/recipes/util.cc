@@ -101,4 +101,24 @@ CreateResult ProtectedCreate(Client& c, const std::string& dir, const std::strin
   }
 }
 
+bool WaitConnectedUntil(Client& c, std::chrono::steady_clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  if (left <= std::chrono::milliseconds(0)) return false;
+  c.WaitConnected(std::min(left, std::chrono::milliseconds(1000)));
+  return std::chrono::steady_clock::now() < deadline;
+}
+
+Watcher Waker(const std::shared_ptr<Signal>& signal) {
+  return [weak = std::weak_ptr<Signal>(signal)](const WatchEvent&) {
+    if (auto s = weak.lock()) s->Notify();
+  };
+}
+
+int NotifyOnSessionChange(Client& c, const std::shared_ptr<Signal>& signal) {
+  return c.AddSessionListener([weak = std::weak_ptr<Signal>(signal)](SessionState) {
+    if (auto s = weak.lock()) s->Notify();
+  });
+}
+
 }  // namespace caucus::recipes

@@ -94,4 +94,22 @@ class Signal {
   uint64_t count_ = 0;
 };
 
+// A watcher that notifies `signal` on any event (it holds it weakly: the recipe may be gone).
+// Pass a member of a shared state with the aliasing constructor:
+// `Waker({state_, &state_->signal})`.
+Watcher Waker(const std::shared_ptr<Signal>& signal);
+
+// A session listener that notifies `signal` on every state change, so that waiters re-check
+// (re-create what an expiry took, re-read what a reconnect may have missed). Returns its id.
+int NotifyOnSessionChange(Client& c, const std::shared_ptr<Signal>& signal);
+
+// Waits for the connection until `deadline` (at most a second per call, so that callers
+// re-check their state); false once the deadline has passed.
+bool WaitConnectedUntil(Client& c, std::chrono::steady_clock::time_point deadline);
+
+// The deadline `timeout` from now, for a loop of waits that share one budget.
+inline std::chrono::steady_clock::time_point DeadlineAfter(std::chrono::milliseconds timeout) {
+  return std::chrono::steady_clock::now() + timeout;
+}
+
 }  // namespace caucus::recipes
