@@ -97,17 +97,8 @@ bool DoubleBarrier::Enter(std::chrono::milliseconds timeout) {
   }
 }
 
-// Retries through connection losses while the session that owns the node lives.
 void DoubleBarrier::DeleteOwnNode() {
-  while (node_session_ != 0 && node_session_ == client_.session_id()) {
-    try {
-      client_.Delete(node_);
-      break;
-    } catch (const KeeperException& e) {
-      if (e.code() != Error::kConnectionLoss) break;  // NoNode, expired: gone anyway
-      client_.WaitConnected(std::chrono::seconds(1));
-    }
-  }
+  DeleteWhileSessionLives(client_, node_, node_session_);
   node_session_ = 0;
 }
 

@@ -109,6 +109,18 @@ bool WaitConnectedUntil(Client& c, std::chrono::steady_clock::time_point deadlin
   return std::chrono::steady_clock::now() < deadline;
 }
 
+void DeleteWhileSessionLives(Client& c, const std::string& path, int64_t session) {
+  while (session != 0 && c.session_id() == session) {
+    try {
+      c.Delete(path);
+      return;
+    } catch (const KeeperException& e) {
+      if (e.code() != Error::kConnectionLoss) return;
+      c.WaitConnected(std::chrono::seconds(1));
+    }
+  }
+}
+
 Watcher Waker(const std::shared_ptr<Signal>& signal) {
   return [weak = std::weak_ptr<Signal>(signal)](const WatchEvent&) {
     if (auto s = weak.lock()) s->Notify();

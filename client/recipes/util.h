@@ -94,6 +94,11 @@ class Signal {
   uint64_t count_ = 0;
 };
 
+// Deletes an ephemeral node of `session`, retrying through connection losses while that
+// session is the client's (once it has expired, the node is gone with it). Never throws a
+// KeeperException: NoNode, closing and the like all mean there is nothing left to delete.
+void DeleteWhileSessionLives(Client& c, const std::string& path, int64_t session);
+
 // A watcher that notifies `signal` on any event (it holds it weakly: the recipe may be gone).
 // Pass a member of a shared state with the aliasing constructor:
 // `Waker({state_, &state_->signal})`.
