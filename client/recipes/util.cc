@@ -24,8 +24,8 @@ int64_t SequenceOf(const std::string& name) {
   return v;
 }
 
-std::vector<std::string> SortedChildren(Client& c, const std::string& dir) {
-  auto kids = c.GetChildren(dir);
+std::vector<std::string> SortedChildren(Client& c, const std::string& dir, Watcher watch) {
+  auto kids = c.GetChildren(dir, std::move(watch));
   std::sort(kids.begin(), kids.end(), [](const std::string& a, const std::string& b) {
     auto sa = SequenceOf(a), sb = SequenceOf(b);
     return sa != sb ? sa < sb : a < b;

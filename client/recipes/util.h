@@ -23,8 +23,9 @@ std::string RandomId();
 // The 10-digit sequence suffix of a sequential node name; -1 if there is none.
 int64_t SequenceOf(const std::string& name);
 
-// Children of dir, sorted by sequence suffix (ties: by name).
-std::vector<std::string> SortedChildren(Client& c, const std::string& dir);
+// Children of dir, sorted by sequence suffix (ties: by name); `watch`, if any, is set as a
+// child watch on dir.
+std::vector<std::string> SortedChildren(Client& c, const std::string& dir, Watcher watch = {});
 
 // The parent of an absolute path ("/" for a top-level node).
 std::string ParentOf(const std::string& path);
