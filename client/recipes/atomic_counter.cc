@@ -76,7 +76,8 @@ CounterResult AtomicCounter::Add(int64_t delta) {
   for (int attempt = 0; max_attempts_ == 0 || attempt < max_attempts_; ++attempt) {
     Current cur = Read();
     // Wraps around like Java's long instead of overflowing (undefined in C++).
-    auto next = static_cast<int64_t>(static_cast<uint64_t>(cur.value) + static_cast<uint64_t>(delta));
+    auto next =
+        static_cast<int64_t>(static_cast<uint64_t>(cur.value) + static_cast<uint64_t>(delta));
     if (Write(cur, next)) return {true, cur.value, next};
     Backoff(attempt);
   }

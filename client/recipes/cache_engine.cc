@@ -74,7 +74,8 @@ void CacheEngine::Start() {
   }
   // Same session back: the client re-registered the watch, but a persistent watch does not
   // replay what changed while we were away. New session: the watch itself is gone.
-  session_listener_ = client_.AddSessionListener([weak = std::weak_ptr<Inbox>(inbox_)](SessionState s) {
+  std::weak_ptr<Inbox> weak = inbox_;
+  session_listener_ = client_.AddSessionListener([weak](SessionState s) {
     auto inbox = weak.lock();
     if (inbox && (s == SessionState::kReconnected || s == SessionState::kConnected))
       inbox->RequestResync();
@@ -151,7 +152,8 @@ void CacheEngine::Run() {
     bool resync = false;
     {
       std::unique_lock l(inbox_->mu);
-      inbox_->cv.wait(l, [&] { return inbox_->stop || inbox_->resync || !inbox_->refresh.empty(); });
+      inbox_->cv.wait(
+          l, [&] { return inbox_->stop || inbox_->resync || !inbox_->refresh.empty(); });
       if (inbox_->stop) return;
       // A pending resync first: it reads everything, so it also covers queued refreshes.
       if (inbox_->resync) {

@@ -17,7 +17,9 @@ bool TreeCache::AwaitInitialized(std::chrono::milliseconds timeout) {
   return engine_->AwaitInitialized(timeout);
 }
 
-std::optional<ChildData> TreeCache::Get(const std::string& path) const { return engine_->Get(path); }
+std::optional<ChildData> TreeCache::Get(const std::string& path) const {
+  return engine_->Get(path);
+}
 
 std::vector<std::string> TreeCache::Children(const std::string& path) const {
   return engine_->Children(path);

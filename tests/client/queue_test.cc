@@ -66,7 +66,8 @@ TEST(DistributedQueueTest, ThreeProducersThreeConsumersEveryElementExactlyOnce) 
   for (auto& t : threads) t.join();
   std::vector<std::string> expected;
   for (int p = 0; p < kProducers; ++p)
-    for (int k = 0; k < kPerProducer; ++k) expected.push_back(std::to_string(p) + ":" + std::to_string(k));
+    for (int k = 0; k < kPerProducer; ++k)
+      expected.push_back(std::to_string(p) + ":" + std::to_string(k));
   std::sort(all.begin(), all.end());
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(all, expected);  // no duplicates, no losses
