@@ -24,8 +24,8 @@ int64_t SequenceOf(const std::string& name) {
   return v;
 }
 
-std::vector<std::string> SortedChildren(Client& c, const std::string& dir) {
-  auto kids = c.GetChildren(dir);
+std::vector<std::string> SortedChildren(Client& c, const std::string& dir, Watcher watch) {
+  auto kids = c.GetChildren(dir, std::move(watch));
   std::sort(kids.begin(), kids.end(), [](const std::string& a, const std::string& b) {
     auto sa = SequenceOf(a), sb = SequenceOf(b);
     return sa != sb ? sa < sb : a < b;
@@ -45,6 +45,22 @@ std::optional<std::string> FindProtected(Client& c, const std::string& dir,
   return std::nullopt;
 }
 
+std::string ParentOf(const std::string& path) {
+  auto slash = path.rfind('/');
+  return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
+}
+
+CreateResult CreateWithParents(Client& c, const std::string& path, const std::string& data,
+                               CreateMode mode) {
+  try {
+    return c.CreateWithStat(path, data, mode);
+  } catch (const KeeperException& e) {
+    if (e.code() != Error::kNoNode) throw;
+  }
+  c.CreateParents(ParentOf(path));  // tolerates concurrent creators
+  return c.CreateWithStat(path, data, mode);
+}
+
 bool WaitConnectedUnless(Client& c, std::chrono::milliseconds max,
                          const std::function<bool()>& stop) {
   auto until = std::chrono::steady_clock::now() + max;
@@ -59,11 +75,11 @@ bool WaitConnectedUnless(Client& c, std::chrono::milliseconds max,
 
 CreateResult ProtectedCreate(Client& c, const std::string& dir, const std::string& id,
                              const std::string& name, const std::string& data,
-                             const std::function<bool()>& stop) {
+                             const std::function<bool()>& stop, CreateMode mode) {
   std::string path = dir + "/_c_" + id + "-" + name;
   for (;;) {
     try {
-      return c.CreateWithStat(path, data, CreateMode::kEphemeralSequential);
+      return c.CreateWithStat(path, data, mode);
     } catch (const KeeperException& e) {
       if (e.code() == Error::kNoNode) {
         // Container parents: the server deletes them once empty, so nothing leaks.
@@ -83,6 +99,38 @@ CreateResult ProtectedCreate(Client& c, const std::string& dir, const std::strin
       if (stat) return {*found, *stat};
     }
   }
+}
+
+bool WaitConnectedUntil(Client& c, std::chrono::steady_clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  if (left <= std::chrono::milliseconds(0)) return false;
+  c.WaitConnected(std::min(left, std::chrono::milliseconds(1000)));
+  return std::chrono::steady_clock::now() < deadline;
+}
+
+void DeleteWhileSessionLives(Client& c, const std::string& path, int64_t session) {
+  while (session != 0 && c.session_id() == session) {
+    try {
+      c.Delete(path);
+      return;
+    } catch (const KeeperException& e) {
+      if (e.code() != Error::kConnectionLoss) return;
+      c.WaitConnected(std::chrono::seconds(1));
+    }
+  }
+}
+
+Watcher Waker(const std::shared_ptr<Signal>& signal) {
+  return [weak = std::weak_ptr<Signal>(signal)](const WatchEvent&) {
+    if (auto s = weak.lock()) s->Notify();
+  };
+}
+
+int NotifyOnSessionChange(Client& c, const std::shared_ptr<Signal>& signal) {
+  return c.AddSessionListener([weak = std::weak_ptr<Signal>(signal)](SessionState) {
+    if (auto s = weak.lock()) s->Notify();
+  });
 }
 
 }  // namespace caucus::recipes

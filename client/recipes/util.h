@@ -23,18 +23,29 @@ std::string RandomId();
 // The 10-digit sequence suffix of a sequential node name; -1 if there is none.
 int64_t SequenceOf(const std::string& name);
 
-// Children of dir, sorted by sequence suffix (ties: by name).
-std::vector<std::string> SortedChildren(Client& c, const std::string& dir);
+// Children of dir, sorted by sequence suffix (ties: by name); `watch`, if any, is set as a
+// child watch on dir.
+std::vector<std::string> SortedChildren(Client& c, const std::string& dir, Watcher watch = {});
+
+// The parent of an absolute path ("/" for a top-level node).
+std::string ParentOf(const std::string& path);
+
+// Creates path with `data` (persistent parents are created when missing). Errors, NodeExists
+// included, propagate; a lost reply is not retried (the caller knows whether that is safe).
+CreateResult CreateWithParents(Client& c, const std::string& path, const std::string& data,
+                               CreateMode mode = CreateMode::kPersistent);
 
 // Curator's protected create: creates dir/<_c_{id}-><name> ephemeral-sequential; if the reply
 // is lost to a connection loss, finds the node by its unique prefix instead of creating a
 // second one (which would leak until the session ends and block everyone behind it).
 // Creates dir (as a container) when missing. Returns the node's full path and stat.
 // `stop` (optional) is polled while waiting for a connection; when it returns true the
-// call gives up with KeeperException(kClosing).
+// call gives up with KeeperException(kClosing). `mode` must be sequential (a queue uses
+// persistent-sequential).
 CreateResult ProtectedCreate(Client& c, const std::string& dir, const std::string& id,
                              const std::string& name, const std::string& data,
-                             const std::function<bool()>& stop = nullptr);
+                             const std::function<bool()>& stop = nullptr,
+                             CreateMode mode = CreateMode::kEphemeralSequential);
 
 // The child of dir created by ProtectedCreate with this id, if any.
 std::optional<std::string> FindProtected(Client& c, const std::string& dir, const std::string& id);
@@ -83,5 +94,28 @@ class Signal {
   std::condition_variable cv_;
   uint64_t count_ = 0;
 };
+
+// Deletes an ephemeral node of `session`, retrying through connection losses while that
+// session is the client's (once it has expired, the node is gone with it). Never throws a
+// KeeperException: NoNode, closing and the like all mean there is nothing left to delete.
+void DeleteWhileSessionLives(Client& c, const std::string& path, int64_t session);
+
+// A watcher that notifies `signal` on any event (it holds it weakly: the recipe may be gone).
+// Pass a member of a shared state with the aliasing constructor:
+// `Waker({state_, &state_->signal})`.
+Watcher Waker(const std::shared_ptr<Signal>& signal);
+
+// A session listener that notifies `signal` on every state change, so that waiters re-check
+// (re-create what an expiry took, re-read what a reconnect may have missed). Returns its id.
+int NotifyOnSessionChange(Client& c, const std::shared_ptr<Signal>& signal);
+
+// Waits for the connection until `deadline` (at most a second per call, so that callers
+// re-check their state); false once the deadline has passed.
+bool WaitConnectedUntil(Client& c, std::chrono::steady_clock::time_point deadline);
+
+// The deadline `timeout` from now, for a loop of waits that share one budget.
+inline std::chrono::steady_clock::time_point DeadlineAfter(std::chrono::milliseconds timeout) {
+  return std::chrono::steady_clock::now() + timeout;
+}
 
 }  // namespace caucus::recipes

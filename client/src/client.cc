@@ -121,7 +121,9 @@ void StartCreate(Client::Impl& impl, const std::string& path, const std::string&
 
 void StartDelete(Client::Impl& impl, const std::string& path, int32_t version,
                  Callback<void> cb, bool inline_cb) {
-  Run<void>(impl, MakeCall(OpCode::kDelete, jute::DeleteRequest{impl.ToServer(path), version}),
+  // The path goes with the call for drop_after_send only (a delete sets no watch).
+  Run<void>(impl,
+            MakeCall(OpCode::kDelete, jute::DeleteRequest{impl.ToServer(path), version}, path),
             Empty, std::move(cb), inline_cb);
 }
 

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <condition_variable>
 #include <future>
 #include <memory>
 #include <mutex>
@@ -13,12 +12,14 @@
 #include "caucus/recipes/leader_latch.h"
 #include "caucus/recipes/lock.h"
 #include "caucus/recipes/rw_lock.h"
+#include "tests/client/test_event.h"
 #include "tests/client/test_server.h"
 
 namespace caucus::recipes {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::Event;
 using testing::Server;
 using testing::UniquePath;
 
@@ -28,26 +29,6 @@ ClientOptions Options(std::chrono::milliseconds timeout = 4000ms) {
 
 // Every wait in these tests is bounded: a broken recipe or server fails a test, never hangs it.
 constexpr auto kAcquireTimeout = 30s;
-
-// A one-shot signal for callbacks that may run more than once or after the test body has
-// returned (they hold it by shared_ptr).
-class Event {
- public:
-  void Set() {
-    std::lock_guard l(mu_);
-    set_ = true;
-    cv_.notify_all();
-  }
-  bool WaitFor(std::chrono::milliseconds timeout) {
-    std::unique_lock l(mu_);
-    return cv_.wait_for(l, timeout, [&] { return set_; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool set_ = false;
-};
 
 TEST(LockTest, MutualExclusionAndNoLostUpdates) {
   auto dir = UniquePath("lock");
