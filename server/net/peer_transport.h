@@ -1,6 +1,7 @@
 // PeerTransport: the ensemble's network. Carries two kinds of traffic between servers:
-//   - election notifications, to each peer's electionPort: best effort (a vote sent while
-//     no connection is up is dropped; LOOKING peers repeat theirs);
+//   - election notifications, to each peer's electionPort: best effort (while no connection
+//     is up, only the latest vote for a peer is kept, and sent once a (re)connect succeeds;
+//     a failed connect drops it; LOOKING peers repeat theirs);
 //   - ZAB channels, to the leader's quorumPort: one TCP connection per channel, opened by the
 //     learner, FIFO in both directions; any error closes it and both ends are told
 //     (Handler::OnChannelClosed), so a channel never loses a message silently.
@@ -51,6 +52,7 @@ class PeerTransport {
 
   // Listens on the quorum and election ports; returns an error message (empty on success).
   std::string Start();
+  // Closes every connection without calling the handler.
   void Stop();
 
   void SendVote(zab::ServerId to, const zab::Notification& n);

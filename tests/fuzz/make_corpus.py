@@ -82,6 +82,43 @@ REQUESTS = {
 }
 
 
+# Protobuf wire format, for the peer messages of proto/caucus/zab.proto.
+def varint(v):
+    v &= (1 << 64) - 1
+    out = bytearray()
+    while True:
+        low, v = v & 0x7F, v >> 7
+        out.append(low | (0x80 if v else 0))
+        if not v:
+            return bytes(out)
+
+
+def pb_int(field, v): return varint(field << 3) + varint(v)
+def pb_len(field, b): return varint(field << 3 | 2) + varint(len(b)) + b
+
+
+ZXID = (3 << 32) | 7
+ENTRY = pb_int(1, ZXID) + pb_len(2, b"txn")
+ZAB_SEEDS = {
+    # ChannelMessage, one per oneof case worth seeding.
+    "follower_info": pb_len(1, pb_int(1, 3) + pb_int(2, 3) + pb_int(3, ZXID) + pb_int(4, ZXID)
+                            + pb_int(5, 1) + pb_int(6, 1)),
+    "ack_epoch": pb_len(2, pb_int(1, 3) + pb_int(2, ZXID)),
+    "ack": pb_len(4, pb_int(1, ZXID)),
+    "sync_diff": pb_len(6, pb_int(1, 0) + pb_len(5, ENTRY) + pb_len(5, pb_int(1, ZXID + 1))),
+    "sync_snap": pb_len(6, pb_int(1, 2) + pb_int(3, ZXID) + pb_len(4, b"snapshot bytes")),
+    "sync_trunc": pb_len(6, pb_int(1, 1) + pb_int(2, ZXID)),
+    "proposal": pb_len(9, pb_len(1, ENTRY)),
+    "ping": pb_len(11, pb_int(1, ZXID)),
+    "app_data": pb_len(12, pb_len(1, b"\x00forwarded request")),
+    # Notification, ChannelHello and ElectionHello.
+    "notification": pb_len(1, pb_int(1, 2) + pb_int(2, ZXID) + pb_int(3, 3)) + pb_int(2, 4)
+                    + pb_int(3, 2),
+    "channel_hello": pb_int(1, 2) + pb_int(2, 2) + pb_int(3, (5 << 32) | 1),
+    "election_hello": pb_int(1, 1) + pb_int(2, 3),
+}
+
+
 def write(dirname, name, data):
     d = os.path.join(HERE, "corpus", dirname)
     os.makedirs(d, exist_ok=True)
@@ -115,6 +152,9 @@ def main():
         "auth_digest", "create_auth_acl", "whoami", "reconfig"]))
     write("node_frame_fuzzer", "ttl", session(0x06, ["create_ttl", "create2_null_data"]))
     write("node_frame_fuzzer", "expire", session(0xfc, ["create_ephemeral_seq", "ping", "ping"]))
+
+    for name, data in ZAB_SEEDS.items():
+        write("zab_message_fuzzer", name, data)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@
 # The build dir must come from:
 #   cmake -S . -B build/fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
 #         -DCAUCUS_FUZZ=ON -DCAUCUS_BUILD_TESTS=ON
-#   cmake --build build/fuzz -j2 --target jute_request_fuzzer node_frame_fuzzer
+#   cmake --build build/fuzz -j2 --target jute_request_fuzzer node_frame_fuzzer zab_message_fuzzer
 set -u
 if [ $# -ne 2 ]; then
   echo "usage: $0 <build_dir> <seconds_each>" >&2
@@ -17,7 +17,7 @@ fi
 build=$(cd "$1" && pwd) || exit 2
 secs=$2
 here=$(cd "$(dirname "$0")" && pwd)
-fuzzers="jute_request_fuzzer node_frame_fuzzer"
+fuzzers="jute_request_fuzzer node_frame_fuzzer zab_message_fuzzer"
 status=0
 for f in $fuzzers; do
   bin="$build/tests/fuzz/$f"
