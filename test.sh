@@ -39,7 +39,8 @@ if [ "$ONLY_ZK" = 1 ]; then
   stage "compatibility suite against Apache ZooKeeper (Debian package)"
   CAUCUS_COMPAT_TARGET=zookeeper "$PY" -m pytest tests/compat -q -p no:cacheprovider
   stage "ensemble suite against a 3-member Apache ZooKeeper ensemble"
-  CAUCUS_ENSEMBLE_TARGET=zookeeper "$PY" -m pytest tests/ensemble -q -p no:cacheprovider
+  CAUCUS_ENSEMBLE_TARGET=zookeeper "$PY" -m pytest tests/ensemble -q -p no:cacheprovider \
+    --deselect tests/ensemble/test_ensemble_crash.py::test_random_kill9_of_members_loses_no_acknowledged_write
   exit 0
 fi
 
@@ -66,7 +67,10 @@ record "compat vs zookeeper" ok
 stage "ensemble suite (3 members, kazoo): caucusd, then the same tests on ZooKeeper 3.8"
 CAUCUS_ENSEMBLE_TARGET=caucus CAUCUSD="$ROOT/build/release/server/caucusd" \
   "$PY" -m pytest tests/ensemble -q -p no:cacheprovider
-CAUCUS_ENSEMBLE_TARGET=zookeeper "$PY" -m pytest tests/ensemble -q -p no:cacheprovider
+# The kill -9 crash test is not run against ZooKeeper: ZooKeeper 3.8 fails it (a restarted
+# member intermittently ends up without acknowledged writes the others have; tests/ensemble/README.md).
+CAUCUS_ENSEMBLE_TARGET=zookeeper "$PY" -m pytest tests/ensemble -q -p no:cacheprovider \
+  --deselect tests/ensemble/test_ensemble_crash.py::test_random_kill9_of_members_loses_no_acknowledged_write
 record "ensemble vs caucusd and vs zookeeper" ok
 
 stage "durability suite (crash, disk full, corruption, restarts)"

@@ -47,7 +47,7 @@ def four_letter(port, word, timeout=2.0):
 
 
 class Member:
-    def __init__(self, sid, base, ports, server_lines):
+    def __init__(self, sid, base, ports, server_lines, observer=False):
         self.sid = sid
         self.client_port = ports[0]
         self.dir = os.path.join(base, "m%d" % sid)
@@ -60,6 +60,8 @@ class Member:
             f.write("dataDir=%s\nclientPort=%d\n" % (self.dir, self.client_port))
             f.write("clientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\n")
             f.write("admin.enableServer=false\n")
+            if observer:
+                f.write("peerType=observer\n")
             f.write(server_lines)
         self.proc = None
 
@@ -103,12 +105,15 @@ class Member:
 
 
 class Ensemble:
-    def __init__(self, size=3):
+    def __init__(self, size=3, observers=0):
         self.base = tempfile.mkdtemp(prefix="caucus-ensemble-")
-        ports = [free_ports(3) for _ in range(size)]
-        lines = "".join("server.%d=127.0.0.1:%d:%d\n" % (i + 1, p[1], p[2])
+        total = size + observers
+        ports = [free_ports(3) for _ in range(total)]
+        lines = "".join("server.%d=127.0.0.1:%d:%d%s\n"
+                        % (i + 1, p[1], p[2], ":observer" if i >= size else "")
                         for i, p in enumerate(ports))
-        self.members = [Member(i + 1, self.base, ports[i], lines) for i in range(size)]
+        self.members = [Member(i + 1, self.base, ports[i], lines, observer=i >= size)
+                        for i in range(total)]
 
     def hosts(self, members=None):
         ms = members or self.members
@@ -125,7 +130,8 @@ class Ensemble:
             live = [m for m in self.members if m.proc and m not in exclude]
             modes = {m.sid: m.mode() for m in live}
             leaders = [m for m in live if modes[m.sid] == "leader"]
-            if leaders and all(modes[m.sid] in ("leader", "follower") for m in live):
+            if leaders and all(modes[m.sid] in ("leader", "follower", "observer")
+                               for m in live):
                 return leaders[0]
             time.sleep(0.1)
         tails = "\n".join("--- member %d:\n%s" % (m.sid, m.log_tail()) for m in self.members)
