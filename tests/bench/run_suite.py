@@ -21,8 +21,9 @@ Workloads:
       the empty server, divided by the count (/proc/<pid>/status VmRSS, the JVM included)
   (g) restart recovery with those znodes: after SIGTERM and after SIGKILL, the time from
       starting the process until it answers getData of the last-created znode
-  (h) leader failover: needs ensembles, which Caucus does not have yet (n/a)
-Only 1-node servers are measured: Caucus has no ensemble yet.
+  (h) leader failover: a 3-member ensemble, kill -9 of the leader, time until a write succeeds
+      on a surviving member
+Workloads a-d also run on 3-member ensembles (--nodes 1,3), clients spread over the members.
 """
 
 import argparse
@@ -215,12 +216,114 @@ class Server:
         return "127.0.0.1:%d" % self.port
 
 
+class EnsembleServer:
+    """Three members on loopback, same settings as Server plus server.N lines and myid files.
+    Quacks like Server for run_bench (pid = the sum of CPU is taken over all members)."""
+
+    def __init__(self, target, args, size=3):
+        self.target = target
+        self.args = args
+        self.base = tempfile.mkdtemp(prefix="caucus-bench3-%s-" % target, dir=args.tmpdir)
+        ports = [(free_port(), free_port(), free_port()) for _ in range(size)]
+        lines = ["server.%d=127.0.0.1:%d:%d" % (i + 1, p[1], p[2]) for i, p in enumerate(ports)]
+        self.members = []
+        for i, p in enumerate(ports):
+            m = Server.__new__(Server)
+            m.target, m.args, m.port = target, args, p[0]
+            m.base = os.path.join(self.base, "m%d" % (i + 1))
+            m.data = os.path.join(m.base, "data")
+            os.makedirs(m.data)
+            with open(os.path.join(m.data, "myid"), "w") as f:
+                f.write("%d\n" % (i + 1))
+            m.cfg = os.path.join(m.base, "zoo.cfg")
+            with open(m.cfg, "w") as f:
+                f.write("\n".join([
+                    "tickTime=2000", "initLimit=10", "syncLimit=5",
+                    "dataDir=%s" % m.data, "clientPort=%d" % m.port,
+                    "clientPortAddress=127.0.0.1", "maxClientCnxns=0",
+                    "minSessionTimeout=4000", "maxSessionTimeout=40000",
+                    "forceSync=yes", "4lw.commands.whitelist=*",
+                    "admin.enableServer=false"] + lines + [""]))
+            m.proc, m.logf = None, None
+            self.members.append(m)
+
+    def start(self, timeout=120):
+        for m in self.members:
+            m.logf = open(os.path.join(m.base, "server.log"), "ab")
+            m.proc = subprocess.Popen(m.command(), stdout=m.logf, stderr=subprocess.STDOUT,
+                                      stdin=subprocess.DEVNULL, cwd=m.base)
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < timeout:
+            if self.leader() and all(probe_get(m.port, "/", 2.0) for m in self.members):
+                return time.monotonic() - t0
+            time.sleep(0.05)
+        raise RuntimeError("%s ensemble not serving within %d s" % (self.target, timeout))
+
+    def leader(self):
+        for m in self.members:
+            if m.proc is not None and "Mode: leader" in four_letter(m.port, "srvr"):
+                return m
+        return None
+
+    def cleanup(self):
+        for m in self.members:
+            m.stop(signal.SIGKILL)
+        if not self.args.keep:
+            shutil.rmtree(self.base, ignore_errors=True)
+
+    @property
+    def pid(self):
+        return [m.proc.pid for m in self.members if m.proc is not None]
+
+    def connect(self):
+        return ",".join("127.0.0.1:%d" % m.port for m in self.members)
+
+
+def four_letter(port, word, timeout=2.0):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.settimeout(timeout)
+            s.sendall(word.encode())
+            out = b""
+            while True:
+                chunk = s.recv(4096)
+                if not chunk:
+                    return out.decode(errors="replace")
+                out += chunk
+    except OSError:
+        return ""
+
+
+def probe_write(port, path, timeout=0.5):
+    """True if a new session on 127.0.0.1:port can setData(path) (version -1)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.settimeout(timeout)
+            body = struct.pack(">iqiqi", 0, 0, 10000, 0, 16) + b"\0" * 16 + b"\0"
+            s.sendall(struct.pack(">i", len(body)) + body)
+            (session_id,) = struct.unpack(">q", _frame(s)[8:16])
+            if session_id == 0:
+                return False
+            p = path.encode()
+            body = (struct.pack(">ii", 1, 5) + struct.pack(">i", len(p)) + p +
+                    struct.pack(">i", 1) + b"x" + struct.pack(">i", -1))
+            s.sendall(struct.pack(">i", len(body)) + body)
+            while True:
+                xid, _zxid, err = struct.unpack(">iqi", _frame(s)[:16])
+                if xid == 1:
+                    break
+            return err == 0
+    except (OSError, struct.error):
+        return False
+
+
 def run_bench(args, server, extra, timeout=900):
     cmd = [args.bench, "--connect", server.connect(), "--threads", str(args.threads),
            "--quiet"] + extra
-    cpu0, t0 = proc_cpu_s(server.pid), time.monotonic()
+    pids = server.pid if isinstance(server.pid, list) else [server.pid]
+    cpu0, t0 = sum(proc_cpu_s(p) for p in pids), time.monotonic()
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    cpu1, t1 = proc_cpu_s(server.pid), time.monotonic()
+    cpu1, t1 = sum(proc_cpu_s(p) for p in pids), time.monotonic()
     lines = out.stdout.strip().splitlines()
     if not lines:
         raise RuntimeError("caucus-bench printed nothing (exit %d): %s" % (out.returncode, out.stderr))
@@ -249,14 +352,16 @@ def workloads(args):
 
 
 def run_throughput(args, results):
-    for wid, title, extra in workloads(args):
-        if wid not in args.workloads:
+    for nodes, (wid, title, extra) in [(n, w) for n in args.nodes for w in workloads(args)]:
+        if wid not in args.workloads or (nodes == 3 and wid not in "abcd"):
             continue
+        if nodes == 3:
+            wid, title = wid + "3", title + ", 3 nodes"
         for rep in range(args.repeat):
             order = list(args.targets) if rep % 2 == 0 else list(reversed(args.targets))
             for target in order:
                 load = wait_quiet(args.max_wait)
-                srv = Server(target, args)
+                srv = Server(target, args) if nodes == 1 else EnsembleServer(target, args)
                 try:
                     srv.start()
                     r = run_bench(args, srv, extra)
@@ -281,6 +386,37 @@ def run_throughput(args, results):
                         % (wid, title, target, rep + 1, r["ops_per_s"], r["latency_us"]["p50"],
                            r["latency_us"]["p99"], r["errors"], r["cpu"]["percent_of_one_core"],
                            r["server_cpu_cores"]))
+
+
+def run_failover(args, results):
+    """(h) kill -9 the leader of a 3-member ensemble; time until a write succeeds again on a
+    surviving member (a fresh session, as a client that reconnects would make)."""
+    for rep in range(args.repeat):
+        order = list(args.targets) if rep % 2 == 0 else list(reversed(args.targets))
+        for target in order:
+            wait_quiet(args.max_wait)
+            ens = EnsembleServer(target, args)
+            try:
+                ens.start()
+                leader = ens.leader()
+                others = [m for m in ens.members if m is not leader]
+                if not probe_write(others[0].port, "/", 2.0):
+                    raise RuntimeError("no write before the failover")
+                t0 = time.monotonic()
+                leader.stop(signal.SIGKILL)
+                while not any(probe_write(m.port, "/") for m in others):
+                    if time.monotonic() - t0 > 120:
+                        raise RuntimeError("no write within 120 s of the leader kill")
+                    time.sleep(0.01)
+                took = time.monotonic() - t0
+            except RuntimeError as e:
+                log("(h) failover %s rep %d FAILED: %s" % (target, rep + 1, e))
+                results["failures"].append("(h) %s rep %d: %s" % (target, rep + 1, e))
+                continue
+            finally:
+                ens.cleanup()
+            results["runs"].setdefault("h", {}).setdefault(target, []).append({"failover_s": took})
+            log("(h) leader failover          %-9s rep %d: %.3f s" % (target, rep + 1, took))
 
 
 def zk_live_heap_kb(pid):
@@ -396,11 +532,11 @@ def build_table(args, results):
         rows.append({"metric": label, "caucus": c, "zookeeper": z, "ratio": ratio, "better": better})
 
     titles = {w[0]: w[1] for w in workloads(args)}
-    for wid in "abcd":
+    for wid in ["a", "b", "c", "d", "a3", "b3", "c3", "d3"]:
         src = results["runs"].get(wid)
         if not src:
             continue
-        t = "(%s) %s" % (wid, titles[wid])
+        t = "(%s) %s" % (wid, titles[wid[0]] + (", 3 nodes" if wid.endswith("3") else ""))
         add(t + ": ops/s", lambda r: r["ops_per_s"], src, "higher")
         add(t + ": p50 us", lambda r: r["latency_us"]["p50"], src, "lower")
         add(t + ": p99 us", lambda r: r["latency_us"]["p99"], src, "lower")
@@ -426,8 +562,10 @@ def build_table(args, results):
         add("(g) recovery after SIGKILL: s", lambda r: r.get("recovery_sigkill_s"), src, "lower")
         add("(g) startup, empty: s", lambda r: r.get("startup_empty_s"), src, "info")
         add("(g) data dir after load: MiB", lambda r: r.get("data_dir_kb", 0) / 1024.0, src, "info")
-    rows.append({"metric": "(h) leader failover", "caucus": None, "zookeeper": None, "ratio": None,
-                 "better": "n/a (no ensemble yet)"})
+    src = results["runs"].get("h")
+    if src:
+        add("(h) leader failover, kill -9 to first write: s", lambda r: r["failover_s"], src,
+            "lower")
     return rows
 
 
@@ -464,7 +602,9 @@ def main():
     ap.add_argument("--sweep-mix", default="get=9,set=1")
     ap.add_argument("--sweep-outstanding", type=int, default=16)
     ap.add_argument("--sweep-duration", type=float, default=5)
-    ap.add_argument("--workloads", default="abcdefg", help="subset of abcdefg")
+    ap.add_argument("--workloads", default="abcdefgh", help="subset of abcdefgh")
+    ap.add_argument("--nodes", default="1,3",
+                    help="ensemble sizes for the throughput workloads a-d (1 and/or 3)")
     ap.add_argument("--only", choices=TARGETS)
     ap.add_argument("--quick", action="store_true", help="small sizes and durations (smoke run)")
     ap.add_argument("--json", help="write all results here")
@@ -487,6 +627,7 @@ def main():
         args.sweep_duration = min(args.sweep_duration, 1)
     args.targets = [args.only] if args.only else list(TARGETS)
     args.sweep = [int(x) for x in args.sweep.split(",") if x.strip()]
+    args.nodes = [int(x) for x in args.nodes.split(",") if x.strip()]
     for path in (args.caucusd, args.bench):
         if not os.access(path, os.X_OK):
             sys.exit("not found: %s (build with: cmake --build build/release --target caucusd caucus-bench)" % path)
@@ -495,13 +636,16 @@ def main():
         "machine": machine_info(),
         "settings": {k: v for k, v in vars(args).items() if k not in ("json",)},
         "runs": {}, "heavy": {}, "sweep": {}, "failures": [],
-        "notes": ["1-node servers only: Caucus has no ensemble yet; (h) leader failover is n/a.",
+        "notes": ["3-node rows: three members on this one machine (loopback), clients spread "
+                  "over all members; reads are local (ZooKeeper's semantics) on both.",
                   "--read-consistency is recorded only: it is a server setting, local for both."],
     }
     log("machine: %s" % json.dumps(results["machine"]))
     t_start = time.monotonic()
     try:
         run_throughput(args, results)
+        if "h" in args.workloads:
+            run_failover(args, results)
         if "f" in args.workloads or "g" in args.workloads:
             run_memory_recovery(args, results)
         if args.sweep:
@@ -513,7 +657,7 @@ def main():
             with open(args.json, "w") as f:
                 json.dump(results, f, indent=1)
     print()
-    print("Caucus vs ZooKeeper 3.8, 1 node each (3-node ensembles: not yet possible for Caucus)")
+    print("Caucus vs ZooKeeper 3.8: 1 node each, and 3-member ensembles on loopback (rows x3, h)")
     print("sessions %d x outstanding %d, %g s per run after %g s warm-up, %d repeat(s), medians"
           % (args.sessions, args.outstanding, args.duration, args.warmup, args.repeat))
     print_table(results["rows"])
