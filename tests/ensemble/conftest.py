@@ -13,6 +13,9 @@ import tempfile
 import time
 
 import pytest
+from kazoo.client import KazooClient
+from kazoo.exceptions import KazooException
+from kazoo.handlers.threading import KazooTimeoutError
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 TARGET = os.environ.get("CAUCUS_ENSEMBLE_TARGET", "caucus")
@@ -148,6 +151,41 @@ class Ensemble:
         for m in self.members:
             m.kill()
         shutil.rmtree(self.base, ignore_errors=True)
+
+
+def client(hosts, timeout=6.0):
+    """A kazoo client that keeps retrying its connection (as applications configure it)."""
+    c = KazooClient(hosts=hosts, timeout=timeout,
+                    connection_retry={"max_tries": -1, "delay": 0.05, "max_delay": 0.3})
+    c.start(timeout=20)
+    return c
+
+
+def retry(fn, deadline_s=20.0):
+    """Runs fn until it succeeds; returns the seconds it took."""
+    t0 = time.monotonic()
+    while True:
+        try:
+            fn()
+            return time.monotonic() - t0
+        except (KazooException, KazooTimeoutError):
+            if time.monotonic() - t0 > deadline_s:
+                raise
+            time.sleep(0.05)
+
+
+def can_write(hosts, path):
+    """Whether a new session on `hosts` gets setData(path) acknowledged within a few seconds."""
+    z = KazooClient(hosts=hosts, timeout=3.0, connection_retry={"max_tries": 0})
+    try:
+        z.start(timeout=3)
+        z.set(path, b"minority")
+        return True
+    except (KazooException, KazooTimeoutError):
+        return False
+    finally:
+        z.stop()
+        z.close()
 
 
 @pytest.fixture

@@ -1,19 +1,10 @@
 """Other shapes than three voters: five voters, and an observer."""
 import time
 
-import pytest
-from kazoo.client import KazooClient
 from kazoo.exceptions import KazooException
 from kazoo.handlers.threading import KazooTimeoutError
 
-from conftest import Ensemble
-
-
-def client(hosts, timeout=6.0):
-    c = KazooClient(hosts=hosts, timeout=timeout,
-                    connection_retry={"max_tries": -1, "delay": 0.05, "max_delay": 0.3})
-    c.start(timeout=20)
-    return c
+from conftest import Ensemble, can_write, client
 
 
 def test_five_voters_survive_two_failures_including_the_leader():
@@ -61,21 +52,6 @@ def test_an_observer_replicates_and_forwards_but_does_not_vote():
         e.members[1].kill()
         time.sleep(3)
         assert e.members[2].mode() not in ("leader", "follower")
-        assert obs.mode() != "observer" or not _can_write(e.hosts([obs]))
+        assert obs.mode() != "observer" or not can_write(e.hosts([obs]), "/obs")
     finally:
         e.stop()
-
-
-def _can_write(hosts):
-    try:
-        c = KazooClient(hosts=hosts, timeout=3.0, connection_retry={"max_tries": 0})
-        c.start(timeout=3)
-    except (KazooException, KazooTimeoutError):
-        return False
-    try:
-        c.set("/obs", b"x")
-        return True
-    except (KazooException, KazooTimeoutError):
-        return False
-    finally:
-        c.stop()
