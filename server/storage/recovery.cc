@@ -19,15 +19,22 @@ int64_t MsSince(std::chrono::steady_clock::time_point start) {
                                                                start).count();
 }
 
+// An upper bound of the transactions logged after `snap_zxid` (each creates at most one node,
+// bar multis), from zxid arithmetic alone. 0 across an epoch change, where it is unknown.
+size_t LoggedAfter(int64_t snap_zxid, int64_t log_last) {
+  if (log_last <= snap_zxid || base::ZxidEpoch(log_last) != base::ZxidEpoch(snap_zxid)) return 0;
+  return base::ZxidCounter(log_last) - base::ZxidCounter(snap_zxid);
+}
+
 // Loads the newest snapshot that verifies; damaged ones are reported and skipped.
-base::Status LoadNewestSnapshot(const std::string& dir, int64_t log_first, RecoveredState* out,
-                                LoadedSnapshot* loaded) {
+base::Status LoadNewestSnapshot(const std::string& dir, int64_t log_first, int64_t log_last,
+                                RecoveredState* out, LoadedSnapshot* loaded) {
   auto snaps = ListSnapshots(dir);
   for (const auto& [zxid, path] : snaps) {
     auto started = std::chrono::steady_clock::now();
     auto tree = std::make_unique<datatree::DataTree>();
     LoadedSnapshot ls;
-    base::Status s = LoadSnapshot(path, *tree, &ls);
+    base::Status s = LoadSnapshot(path, *tree, &ls, LoggedAfter(zxid, log_last));
     if (s.ok()) {
       out->tree = std::move(tree);
       *loaded = std::move(ls);
@@ -63,7 +70,9 @@ base::Status Recover(const std::string& snap_dir, SqliteLog& log, RecoveredState
                           " unfinished snapshot file(s) left by an earlier crash");
   }
   LoadedSnapshot snap;
-  if (base::Status s = LoadNewestSnapshot(snap_dir, log.FirstZxid(), out, &snap); !s.ok()) return s;
+  base::Status loaded =
+      LoadNewestSnapshot(snap_dir, log.FirstZxid(), log.LastZxid(), out, &snap);
+  if (!loaded.ok()) return loaded;
   std::map<int64_t, int32_t> sessions;
   for (const auto& s : snap.sessions) sessions[s.id] = s.timeout_ms;
   int64_t last = snap.zxid;

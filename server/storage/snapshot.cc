@@ -330,7 +330,8 @@ base::Status LoadNode(const pb::SnapNode& rec, const std::vector<jute::AclList>&
 
 }  // namespace
 
-base::Status LoadSnapshot(const std::string& path, datatree::DataTree& tree, LoadedSnapshot* out) {
+base::Status LoadSnapshot(const std::string& path, datatree::DataTree& tree, LoadedSnapshot* out,
+                          size_t headroom) {
   std::unique_ptr<FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
   if (!f) return Errno("cannot open", path);
   std::vector<char> iobuf(1 << 20);
@@ -357,7 +358,9 @@ base::Status LoadSnapshot(const std::string& path, datatree::DataTree& tree, Loa
       out->secret = h.secret();
       have_header = true;
       // Sizing the index once avoids rehashing a million-node table several times.
-      if (h.node_count_hint() > 0) tree.Reserve(static_cast<size_t>(h.node_count_hint()));
+      if (h.node_count_hint() > 0) {
+        tree.Reserve(static_cast<size_t>(h.node_count_hint()) + headroom);
+      }
     } else if (type == kAcl) {
       pb::SnapAcl rec;
       if (!rec.ParseFromString(payload) || rec.ref() != acls.size()) {
