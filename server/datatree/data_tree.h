@@ -15,12 +15,12 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "proto/jute/errors.h"
 #include "proto/jute/records.h"
 #include "server/datatree/acl_cache.h"
+#include "server/datatree/node_index.h"
 #include "server/datatree/watch_manager.h"
 #include "server/datatree/znode.h"
 
@@ -89,27 +89,13 @@ class DataTree {
 
   size_t node_count() const { return nodes_.size(); }
   // Pre-sizes the index for `n` nodes (recovery knows the count in advance).
-  void Reserve(size_t n) { nodes_.reserve(n); }
+  void Reserve(size_t n) { nodes_.Reserve(n); }
   // Sum of path and data lengths, ZooKeeper's approximateDataSize (mntr zk_approximate_data_size).
   int64_t approximate_data_size() const { return data_size_; }
   int64_t last_processed_zxid() const { return last_processed_zxid_; }
   void set_last_processed_zxid(int64_t z) { last_processed_zxid_ = z; }
 
  private:
-  // The index owns the nodes (allocated with their path inline, see Znode).
-  struct NodeHash {
-    using is_transparent = void;
-    // Not noexcept on purpose: libstdc++ then caches each hash in its node (free: the node
-    // rounds up to the same malloc size), so lookups never re-hash other nodes' paths.
-    size_t operator()(std::string_view p) const { return std::hash<std::string_view>{}(p); }
-    size_t operator()(const Znode* n) const { return (*this)(n->path()); }
-  };
-  struct NodeEq {
-    using is_transparent = void;
-    bool operator()(const Znode* a, const Znode* b) const { return a->path() == b->path(); }
-    bool operator()(std::string_view a, const Znode* b) const { return a == b->path(); }
-    bool operator()(const Znode* a, std::string_view b) const { return a->path() == b; }
-  };
   static Znode* NewNode(std::string_view path);
   static void FreeNode(Znode* n);
 
@@ -119,7 +105,7 @@ class DataTree {
   void Link(const Znode& node);
   void Unlink(const Znode& node);
 
-  std::unordered_set<Znode*, NodeHash, NodeEq> nodes_;
+  NodeIndex nodes_;  // owns the nodes (allocated with their path inline, see Znode)
   AclCache acls_;
   std::map<int64_t, std::set<std::string>> ephemerals_;
   std::set<std::string> containers_;
