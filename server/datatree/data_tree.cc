@@ -237,13 +237,11 @@ void DataTree::FixParentCversion(std::string_view parent, int32_t cversion, int6
   }
 }
 
-const Znode* DataTree::RestoreNode(std::string_view path, std::string_view data,
-                                   bool data_null, const jute::Stat& st,
-                                   const jute::AclList& acl, const Znode* parent_hint) {
-  // A fresh tree holds only the system nodes, so the common case is a new node. The path is
-  // hashed once for the lookup and the insertion (the insertion's probe is then in cache).
-  uint64_t hash = NodeIndex::Hash(path);
-  Znode* n = nodes_.Find(path, hash);
+const Znode* DataTree::RestoreNode(const StoredNode& stored, const Znode* parent_hint) {
+  // A fresh tree holds only the system nodes, so the common case is a new node; the insertion
+  // then probes the slots the lookup just brought into the cache.
+  std::string_view path = stored.path;
+  Znode* n = nodes_.Find(path, stored.path_hash);
   if (!n) {
     Znode* parent = nullptr;
     if (path != "/") {
@@ -253,7 +251,7 @@ const Znode* DataTree::RestoreNode(std::string_view path, std::string_view data,
       if (!parent) return nullptr;
     }
     n = NewNode(path);
-    nodes_.Insert(n, hash);
+    nodes_.Insert(n, stored.path_hash);
     if (parent) {
       if (!parent->children_) parent->children_ = std::make_unique<ChildSet>();
       // Snapshots list siblings in name order: hinting the end makes each insert O(1).
@@ -265,8 +263,9 @@ const Znode* DataTree::RestoreNode(std::string_view path, std::string_view data,
     acls_.Release(n->acl);
     data_size_ -= static_cast<int64_t>(n->data_len_);
   }
-  n->data_null = data_null;
-  n->SetData(data);
+  const jute::Stat& st = stored.stat;
+  n->data_null = stored.data_null;
+  n->SetData(stored.data);
   n->czxid = st.czxid;
   n->mzxid = st.mzxid;
   n->pzxid = st.pzxid;
@@ -276,7 +275,8 @@ const Znode* DataTree::RestoreNode(std::string_view path, std::string_view data,
   n->cversion = st.cversion;
   n->aversion = st.aversion;
   n->ephemeral_owner = st.ephemeral_owner;
-  n->acl = acls_.Intern(acl);
+  acls_.AddRef(stored.acl);
+  n->acl = stored.acl;
   data_size_ += static_cast<int64_t>(n->data_len_);
   Link(*n);
   return n;

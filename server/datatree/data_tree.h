@@ -69,13 +69,26 @@ class DataTree {
   // Log replay over a fuzzy snapshot: a create that finds its node already present still moves
   // the parent's cversion/pzxid forward (ZooKeeper's setCversionPzxid).
   void FixParentCversion(std::string_view parent, int32_t cversion, int64_t zxid);
-  // Snapshot loading: creates or overwrites `path` with a stored Stat (cversion as stored).
-  // The parent must exist (snapshots list parents first); `parent_hint`, when the caller
-  // already knows the parent node, saves an index lookup per node. Returns the node, or null
-  // when the parent is missing.
-  const Znode* RestoreNode(std::string_view path, std::string_view data, bool data_null,
-                           const jute::Stat& persisted, const jute::AclList& acl,
-                           const Znode* parent_hint = nullptr);
+  // --- Snapshot loading ---
+  // A node as a snapshot stores it.
+  struct StoredNode {
+    std::string_view path;
+    uint64_t path_hash = 0;  // NodeIndex::Hash(path), which the loader computes ahead
+    std::string_view data;
+    bool data_null = false;
+    jute::Stat stat;         // cversion as stored (see PersistedStatOf)
+    AclId acl = AclCache::kOpenAclUnsafe;  // from InternAcl
+  };
+  // Creates or overwrites a node. The parent must exist (snapshots list parents first);
+  // `parent_hint`, when the caller already knows the parent node, saves an index lookup per
+  // node. Returns the node, or null when the parent is missing.
+  const Znode* RestoreNode(const StoredNode& stored, const Znode* parent_hint = nullptr);
+  // A loader interns each ACL list of a snapshot once, holding one reference to it until it
+  // is done; RestoreNode takes one more per node.
+  AclId InternAcl(const jute::AclList& acl) { return acls_.Intern(acl); }
+  void ReleaseAcl(AclId id) { acls_.Release(id); }
+  // Starts loading the index slot of a path about to be restored (see NodeIndex::Prefetch).
+  void PrefetchIndex(uint64_t path_hash) const { nodes_.Prefetch(path_hash); }
 
   // Ephemerals owned by `session` (sorted), containers and TTL nodes (for the reaper).
   std::vector<std::string> EphemeralsOf(int64_t session) const;
