@@ -1,6 +1,7 @@
 #include "server/datatree/data_tree.h"
 
 #include <new>
+#include <unordered_set>
 
 #include "server/base/assert.h"
 #include "server/datatree/path_utils.h"
@@ -37,13 +38,13 @@ DataTree::DataTree() {
 }
 
 DataTree::~DataTree() {
-  for (Znode* n : nodes_) FreeNode(n);
+  nodes_.ForEach([](Znode* n) { FreeNode(n); });
 }
 
 // Adds a node for `path` to the index and to `parent`'s children (parent null: the root).
 Znode* DataTree::Insert(std::string_view path, Znode* parent) {
   Znode* n = NewNode(path);
-  nodes_.insert(n);
+  nodes_.Insert(n);
   if (parent) {
     if (!parent->children_) parent->children_ = std::make_unique<ChildSet>();
     parent->children_->insert(n);
@@ -59,15 +60,9 @@ void DataTree::AddSystemNode(std::string_view path, const jute::AclList* acl, in
   n->aversion = aversion;
 }
 
-const Znode* DataTree::Find(std::string_view path) const {
-  auto it = nodes_.find(path);
-  return it == nodes_.end() ? nullptr : *it;
-}
+const Znode* DataTree::Find(std::string_view path) const { return nodes_.Find(path); }
 
-Znode* DataTree::FindMutable(std::string_view path) {
-  auto it = nodes_.find(path);
-  return it == nodes_.end() ? nullptr : *it;
-}
+Znode* DataTree::FindMutable(std::string_view path) { return nodes_.Find(path); }
 
 jute::Stat DataTree::StatOf(const Znode& n) const {
   jute::Stat s = PersistedStatOf(n);
@@ -193,7 +188,7 @@ jute::Error DataTree::DeleteNode(std::string_view path, int64_t zxid) {
   Unlink(*n);
   acls_.Release(n->acl);
   data_size_ -= static_cast<int64_t>(owned_path.size() + n->data_len_);
-  nodes_.erase(n);
+  nodes_.Erase(n);
   FreeNode(n);
   std::unordered_set<WatcherId> notified;
   watches_.Trigger(WatchTable::kData, owned_path, jute::EventType::kNodeDeleted, fired_, nullptr,
@@ -242,25 +237,21 @@ void DataTree::FixParentCversion(std::string_view parent, int32_t cversion, int6
   }
 }
 
-const Znode* DataTree::RestoreNode(std::string_view path, std::string_view data,
-                                   bool data_null, const jute::Stat& st,
-                                   const jute::AclList& acl, const Znode* parent_hint) {
-  // A fresh tree holds only the system nodes, so the common case is a new node: one index
-  // insertion, which also detects an existing node.
-  Znode* n = NewNode(path);
-  auto [it, inserted] = nodes_.insert(n);
-  if (inserted) {
+const Znode* DataTree::RestoreNode(const StoredNode& stored, const Znode* parent_hint) {
+  // A fresh tree holds only the system nodes, so the common case is a new node; the insertion
+  // then probes the slots the lookup just brought into the cache.
+  std::string_view path = stored.path;
+  Znode* n = nodes_.Find(path, stored.path_hash);
+  if (!n) {
     Znode* parent = nullptr;
     if (path != "/") {
       std::string_view pp = ParentPath(path);
       parent = parent_hint && parent_hint->path() == pp ? const_cast<Znode*>(parent_hint)
                                                          : FindMutable(pp);
+      if (!parent) return nullptr;
     }
-    if (!parent && path != "/") {
-      nodes_.erase(it);
-      FreeNode(n);
-      return nullptr;
-    }
+    n = NewNode(path);
+    nodes_.Insert(n, stored.path_hash);
     if (parent) {
       if (!parent->children_) parent->children_ = std::make_unique<ChildSet>();
       // Snapshots list siblings in name order: hinting the end makes each insert O(1).
@@ -268,14 +259,13 @@ const Znode* DataTree::RestoreNode(std::string_view path, std::string_view data,
     }
     data_size_ += static_cast<int64_t>(path.size());
   } else {
-    FreeNode(n);
-    n = *it;
     Unlink(*n);
     acls_.Release(n->acl);
     data_size_ -= static_cast<int64_t>(n->data_len_);
   }
-  n->data_null = data_null;
-  n->SetData(data);
+  const jute::Stat& st = stored.stat;
+  n->data_null = stored.data_null;
+  n->SetData(stored.data);
   n->czxid = st.czxid;
   n->mzxid = st.mzxid;
   n->pzxid = st.pzxid;
@@ -285,7 +275,8 @@ const Znode* DataTree::RestoreNode(std::string_view path, std::string_view data,
   n->cversion = st.cversion;
   n->aversion = st.aversion;
   n->ephemeral_owner = st.ephemeral_owner;
-  n->acl = acls_.Intern(acl);
+  acls_.AddRef(stored.acl);
+  n->acl = stored.acl;
   data_size_ += static_cast<int64_t>(n->data_len_);
   Link(*n);
   return n;

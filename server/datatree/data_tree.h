@@ -15,12 +15,12 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "proto/jute/errors.h"
 #include "proto/jute/records.h"
 #include "server/datatree/acl_cache.h"
+#include "server/datatree/node_index.h"
 #include "server/datatree/watch_manager.h"
 #include "server/datatree/znode.h"
 
@@ -69,13 +69,26 @@ class DataTree {
   // Log replay over a fuzzy snapshot: a create that finds its node already present still moves
   // the parent's cversion/pzxid forward (ZooKeeper's setCversionPzxid).
   void FixParentCversion(std::string_view parent, int32_t cversion, int64_t zxid);
-  // Snapshot loading: creates or overwrites `path` with a stored Stat (cversion as stored).
-  // The parent must exist (snapshots list parents first); `parent_hint`, when the caller
-  // already knows the parent node, saves an index lookup per node. Returns the node, or null
-  // when the parent is missing.
-  const Znode* RestoreNode(std::string_view path, std::string_view data, bool data_null,
-                           const jute::Stat& persisted, const jute::AclList& acl,
-                           const Znode* parent_hint = nullptr);
+  // --- Snapshot loading ---
+  // A node as a snapshot stores it.
+  struct StoredNode {
+    std::string_view path;
+    uint64_t path_hash = 0;  // NodeIndex::Hash(path), which the loader computes ahead
+    std::string_view data;
+    bool data_null = false;
+    jute::Stat stat;         // cversion as stored (see PersistedStatOf)
+    AclId acl = AclCache::kOpenAclUnsafe;  // from InternAcl
+  };
+  // Creates or overwrites a node. The parent must exist (snapshots list parents first);
+  // `parent_hint`, when the caller already knows the parent node, saves an index lookup per
+  // node. Returns the node, or null when the parent is missing.
+  const Znode* RestoreNode(const StoredNode& stored, const Znode* parent_hint = nullptr);
+  // A loader interns each ACL list of a snapshot once, holding one reference to it until it
+  // is done; RestoreNode takes one more per node.
+  AclId InternAcl(const jute::AclList& acl) { return acls_.Intern(acl); }
+  void ReleaseAcl(AclId id) { acls_.Release(id); }
+  // Starts loading the index slot of a path about to be restored (see NodeIndex::Prefetch).
+  void PrefetchIndex(uint64_t path_hash) const { nodes_.Prefetch(path_hash); }
 
   // Ephemerals owned by `session` (sorted), containers and TTL nodes (for the reaper).
   std::vector<std::string> EphemeralsOf(int64_t session) const;
@@ -89,27 +102,13 @@ class DataTree {
 
   size_t node_count() const { return nodes_.size(); }
   // Pre-sizes the index for `n` nodes (recovery knows the count in advance).
-  void Reserve(size_t n) { nodes_.reserve(n); }
+  void Reserve(size_t n) { nodes_.Reserve(n); }
   // Sum of path and data lengths, ZooKeeper's approximateDataSize (mntr zk_approximate_data_size).
   int64_t approximate_data_size() const { return data_size_; }
   int64_t last_processed_zxid() const { return last_processed_zxid_; }
   void set_last_processed_zxid(int64_t z) { last_processed_zxid_ = z; }
 
  private:
-  // The index owns the nodes (allocated with their path inline, see Znode).
-  struct NodeHash {
-    using is_transparent = void;
-    // Not noexcept on purpose: libstdc++ then caches each hash in its node (free: the node
-    // rounds up to the same malloc size), so lookups never re-hash other nodes' paths.
-    size_t operator()(std::string_view p) const { return std::hash<std::string_view>{}(p); }
-    size_t operator()(const Znode* n) const { return (*this)(n->path()); }
-  };
-  struct NodeEq {
-    using is_transparent = void;
-    bool operator()(const Znode* a, const Znode* b) const { return a->path() == b->path(); }
-    bool operator()(std::string_view a, const Znode* b) const { return a == b->path(); }
-    bool operator()(const Znode* a, std::string_view b) const { return a->path() == b; }
-  };
   static Znode* NewNode(std::string_view path);
   static void FreeNode(Znode* n);
 
@@ -119,7 +118,7 @@ class DataTree {
   void Link(const Znode& node);
   void Unlink(const Znode& node);
 
-  std::unordered_set<Znode*, NodeHash, NodeEq> nodes_;
+  NodeIndex nodes_;  // owns the nodes (allocated with their path inline, see Znode)
   AclCache acls_;
   std::map<int64_t, std::set<std::string>> ephemerals_;
   std::set<std::string> containers_;

@@ -11,24 +11,14 @@
 
 #include "caucus/storage.pb.h"
 #include "server/base/crc32c.h"
+#include "server/storage/snapshot_format.h"
 
 namespace caucus::storage {
 namespace {
 
-constexpr char kMagic[8] = {'C', 'A', 'U', 'C', 'U', 'S', 'N', 'P'};
-constexpr uint32_t kVersion = 1;
+using namespace snapshot_format;
+
 constexpr size_t kFlushBytes = 1 << 20;
-constexpr uint32_t kMaxRecordBytes = 256u << 20;
-
-enum RecordType : uint8_t { kHeader = 1, kAcl = 2, kNode = 3, kSession = 4, kEnd = 5 };
-
-void PutU32(std::string& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
-}
-
-uint32_t GetU32(const unsigned char* p) {
-  return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
-}
 
 base::Status Errno(const std::string& what, const std::string& path) {
   int e = errno;
@@ -255,135 +245,6 @@ void SnapshotWriter::Abandon() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   ::unlink(tmp_path_.c_str());
-}
-
-namespace {
-
-// Streams records from a snapshot file, maintaining the running CRC.
-class SnapshotReader {
- public:
-  explicit SnapshotReader(FILE* f) : f_(f) {}
-
-  bool ReadExact(void* buf, size_t n, bool count = true) {
-    if (std::fread(buf, 1, n, f_) != n) return false;
-    if (count) crc_ = base::Crc32c(crc_, buf, n);
-    return true;
-  }
-
-  // Returns false at a truncated or oversized record.
-  bool Next(uint8_t& type, std::string& payload) {
-    unsigned char head[5];
-    if (!ReadExact(head, sizeof head)) return false;
-    uint32_t len = GetU32(head);
-    if (len > kMaxRecordBytes) return false;
-    type = head[4];
-    payload.resize(len);
-    return len == 0 || ReadExact(payload.data(), len);
-  }
-
-  uint32_t crc() const { return crc_; }
-
- private:
-  FILE* f_;
-  uint32_t crc_ = 0;
-};
-
-struct FileCloser {
-  void operator()(FILE* f) const { std::fclose(f); }
-};
-
-jute::AclList AclFromPb(const pb::SnapAcl& rec) {
-  jute::AclList acl;
-  for (const auto& p : rec.acl()) acl.push_back(jute::Acl{p.perms(), jute::Id{p.scheme(), p.id()}});
-  return acl;
-}
-
-// Nodes come in pre-order, so a node's parent is on the chain of the nodes just loaded.
-const datatree::Znode* ParentFromChain(std::vector<const datatree::Znode*>& chain,
-                                       std::string_view path) {
-  auto slash = path.rfind('/');
-  std::string_view parent = slash == 0 ? path.substr(0, 1) : path.substr(0, slash);
-  while (!chain.empty() && chain.back()->path() != parent) chain.pop_back();
-  return chain.empty() ? nullptr : chain.back();
-}
-
-base::Status LoadNode(const pb::SnapNode& rec, const std::vector<jute::AclList>& acls,
-                      std::vector<const datatree::Znode*>& chain, datatree::DataTree& tree) {
-  if (rec.acl_ref() >= acls.size()) return base::Status::Corruption("node refers to unknown ACL");
-  jute::Stat st;
-  st.czxid = rec.czxid();
-  st.mzxid = rec.mzxid();
-  st.pzxid = rec.pzxid();
-  st.ctime = rec.ctime();
-  st.mtime = rec.mtime();
-  st.ephemeral_owner = rec.ephemeral_owner();
-  st.version = rec.version();
-  st.cversion = rec.cversion();
-  st.aversion = rec.aversion();
-  const datatree::Znode* hint = ParentFromChain(chain, rec.path());
-  const datatree::Znode* n =
-      tree.RestoreNode(rec.path(), rec.data(), rec.data_null(), st, acls[rec.acl_ref()], hint);
-  if (!n) return base::Status::Corruption("node " + rec.path() + " listed before its parent");
-  chain.push_back(n);
-  return base::Status::Ok();
-}
-
-}  // namespace
-
-base::Status LoadSnapshot(const std::string& path, datatree::DataTree& tree, LoadedSnapshot* out) {
-  std::unique_ptr<FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
-  if (!f) return Errno("cannot open", path);
-  std::vector<char> iobuf(1 << 20);
-  std::setvbuf(f.get(), iobuf.data(), _IOFBF, iobuf.size());
-  SnapshotReader r(f.get());
-  char magic[8];
-  unsigned char version[4];
-  if (!r.ReadExact(magic, 8) || std::memcmp(magic, kMagic, 8) != 0 || !r.ReadExact(version, 4) ||
-      GetU32(version) != kVersion) {
-    return base::Status::Corruption(path + ": not a Caucus snapshot (bad magic or version)");
-  }
-  std::vector<jute::AclList> acls;
-  std::string payload;
-  pb::SnapNode node;  // reused: re-parsing keeps its strings' capacity, saving allocations
-  std::vector<const datatree::Znode*> chain;
-  uint8_t type = 0;
-  bool have_header = false;
-  while (true) {
-    if (!r.Next(type, payload)) return base::Status::Corruption(path + ": truncated record");
-    if (type == kHeader) {
-      pb::SnapshotHeader h;
-      if (!h.ParseFromString(payload)) return base::Status::Corruption(path + ": bad header");
-      out->zxid = h.zxid();
-      out->secret = h.secret();
-      have_header = true;
-      // Sizing the index once avoids rehashing a million-node table several times.
-      if (h.node_count_hint() > 0) tree.Reserve(static_cast<size_t>(h.node_count_hint()));
-    } else if (type == kAcl) {
-      pb::SnapAcl rec;
-      if (!rec.ParseFromString(payload) || rec.ref() != acls.size()) {
-        return base::Status::Corruption(path + ": bad ACL record");
-      }
-      acls.push_back(AclFromPb(rec));
-    } else if (type == kNode) {
-      if (!node.ParseFromString(payload)) return base::Status::Corruption(path + ": bad node");
-      if (base::Status s = LoadNode(node, acls, chain, tree); !s.ok()) return s;
-      ++out->node_count;
-    } else if (type == kSession) {
-      pb::SnapSession rec;
-      if (!rec.ParseFromString(payload)) return base::Status::Corruption(path + ": bad session");
-      out->sessions.push_back(SnapshotSession{rec.id(), rec.timeout_ms()});
-    } else if (type == kEnd) {
-      break;
-    } else {
-      return base::Status::Corruption(path + ": unknown record type");
-    }
-  }
-  uint32_t expected = r.crc();
-  unsigned char trailer[4];
-  if (!have_header || !r.ReadExact(trailer, 4, false) || GetU32(trailer) != expected) {
-    return base::Status::Corruption(path + ": checksum mismatch");
-  }
-  return base::Status::Ok();
 }
 
 }  // namespace caucus::storage

@@ -87,7 +87,10 @@ struct LoadedSnapshot {
 };
 
 // Reads a snapshot into `tree` (which must be fresh). Corruption or truncation is an error.
-base::Status LoadSnapshot(const std::string& path, datatree::DataTree& tree, LoadedSnapshot* out);
+// `headroom`: how many nodes the caller may add afterwards (log replay), so that the index is
+// sized once for all of them instead of being rehashed when replay crosses its capacity.
+base::Status LoadSnapshot(const std::string& path, datatree::DataTree& tree, LoadedSnapshot* out,
+                          size_t headroom = 0);
 
 // "snapshot.<16 hex digits zxid>", so that names sort by zxid.
 std::string SnapshotFileName(int64_t zxid);

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <random>
+#include <set>
 
 #include "server/datatree/acl_cache.h"
 #include "server/datatree/data_tree.h"
@@ -342,6 +344,38 @@ TEST(DataTree, CountDescendants) {
   EXPECT_EQ(t.CountDescendants("/a/b/c"), 0);
   EXPECT_EQ(t.CountDescendants("/missing"), 0);
   EXPECT_EQ(t.CountDescendants("/"), 4 + 3);  // + zookeeper, quota, config
+}
+
+// The index is an open-addressing table that deletes by shifting probe runs back: many
+// creates (several growths) and deletes in random order must leave exactly the live paths.
+TEST(DataTree, IndexKeepsExactlyTheLivePathsThroughGrowthAndDeletes) {
+  DataTree t;
+  size_t base = t.node_count();
+  std::vector<std::string> paths;
+  for (int p = 0; p < 4; ++p) {
+    paths.push_back("/p" + std::to_string(p));
+    ASSERT_EQ(t.CreateNode(paths.back(), std::string(), Open(), 0, -1, 1, 1, nullptr), Error::kOk);
+  }
+  for (int i = 0; i < 20000; ++i) {
+    paths.push_back("/p" + std::to_string(i % 4) + "/n" + std::to_string(i));
+    ASSERT_EQ(t.CreateNode(paths.back(), std::string(), Open(), 0, -1, 2, 1, nullptr), Error::kOk);
+  }
+  std::vector<std::string> order(paths.begin() + 4, paths.end());
+  std::mt19937 rng(42);
+  std::shuffle(order.begin(), order.end(), rng);
+  std::set<std::string> deleted(order.begin(), order.begin() + 13000);
+  for (const auto& p : std::vector<std::string>(order.begin(), order.begin() + 13000)) {
+    ASSERT_EQ(t.DeleteNode(p, 3), Error::kOk) << p;
+  }
+  for (const auto& p : paths) {
+    const Znode* n = t.Find(p);
+    ASSERT_EQ(n == nullptr, deleted.count(p) == 1) << p;
+    if (n) {
+      EXPECT_EQ(n->path(), p);
+    }
+  }
+  EXPECT_EQ(t.node_count(), base + paths.size() - deleted.size());
+  EXPECT_EQ(t.Find("/p0/n999999"), nullptr);
 }
 
 TEST(DataTree, AclInterningAcrossNodes) {

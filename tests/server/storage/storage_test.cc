@@ -352,6 +352,16 @@ std::string WriteFullSnapshot(const std::string& dir, const datatree::DataTree& 
   return path;
 }
 
+// Writes `tree` to a snapshot, loads it into `loaded` and checks that it comes back equal.
+void RoundTrip(const std::string& dir, const datatree::DataTree& tree,
+               const session::SessionTracker& sessions, datatree::DataTree& loaded,
+               LoadedSnapshot* ls) {
+  std::string path = WriteFullSnapshot(dir, tree, sessions);
+  base::Status s = LoadSnapshot(path, loaded, ls);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(Dump(loaded), Dump(tree));
+}
+
 TEST(Snapshot, RoundTripsTreeAclsAndSessions) {
   TempDir dir;
   datatree::DataTree tree;
@@ -359,12 +369,9 @@ TEST(Snapshot, RoundTripsTreeAclsAndSessions) {
   session::SessionTracker sessions(2000);
   sessions.Add(0x77, 30000, "pw", 0);
   sessions.Add(0x78, 10000, "pw", 0);
-  std::string path = WriteFullSnapshot(dir.path(), tree, sessions);
   datatree::DataTree loaded;
   LoadedSnapshot ls;
-  base::Status s = LoadSnapshot(path, loaded, &ls);
-  ASSERT_TRUE(s.ok()) << s.message();
-  EXPECT_EQ(Dump(loaded), Dump(tree));
+  ASSERT_NO_FATAL_FAILURE(RoundTrip(dir.path(), tree, sessions, loaded, &ls));
   EXPECT_EQ(loaded.node_count(), tree.node_count()) << "system nodes must not be duplicated";
   EXPECT_EQ(ls.zxid, tree.last_processed_zxid());
   EXPECT_EQ(ls.secret, 0xabcu);
@@ -373,6 +380,42 @@ TEST(Snapshot, RoundTripsTreeAclsAndSessions) {
   const datatree::Znode* n = loaded.Find("/app/null");
   ASSERT_TRUE(n);
   EXPECT_FALSE(loaded.DataOf(*n).has_value());
+}
+
+// More nodes than the loader's lookahead, several levels deep, with ACLs that differ from node
+// to node: restoring behind parsing must keep parents, order and ACLs exact.
+TEST(Snapshot, RoundTripsADeepTreeWithManyAcls) {
+  TempDir dir;
+  datatree::DataTree tree;
+  int64_t z = 0;
+  std::vector<std::string> parents{""};
+  for (int level = 0; level < 3; ++level) {
+    std::vector<std::string> next;
+    for (const auto& p : parents) {
+      for (int i = 0; i < 9; ++i) {
+        ++z;
+        txn::Txn t = CreateTxn(z, p + "/n" + std::to_string(i), std::to_string(z));
+        t.ops[0].acl = {jute::Acl{1 + i % 3, jute::Id{"digest", std::to_string(i % 4)}}};
+        txn::Apply(t, tree);
+        next.push_back(t.ops[0].path);
+      }
+    }
+    parents = next;
+  }
+  session::SessionTracker sessions(2000);
+  datatree::DataTree loaded;
+  LoadedSnapshot ls;
+  ASSERT_NO_FATAL_FAILURE(RoundTrip(dir.path(), tree, sessions, loaded, &ls));
+  EXPECT_EQ(ls.node_count, static_cast<int64_t>(tree.node_count()));
+}
+
+TEST(Snapshot, RejectsAnEmptyFile) {
+  TempDir dir;
+  std::string path = dir.path() + "/" + SnapshotFileName(1);
+  std::ofstream(path).close();
+  datatree::DataTree t;
+  LoadedSnapshot ls;
+  EXPECT_EQ(LoadSnapshot(path, t, &ls).code(), base::Status::Code::kCorruption);
 }
 
 TEST(Snapshot, FuzzySnapshotPlusReplayEqualsTheLiveTree) {
