@@ -67,11 +67,11 @@ std::optional<EnsemblePlan> PlanEnsemble(const config::ServerConfig& c, std::str
   }
   plan.peer.init_limit_ticks = ToPeerTicks(c.init_limit, c.tick_time_ms);
   plan.peer.sync_limit_ticks = ToPeerTicks(c.sync_limit, c.tick_time_ms);
-  // ZooKeeper waits 200 ms (finalizeWait) for a better vote before deciding; one tick is
-  // enough here because a wrong decision costs only a retry: discovery refuses a leader that
-  // is behind a follower.
-  plan.peer.finalize_ticks = 1;
-  plan.peer.vote_resend_ticks = 400 / kPeerTickMs;
+  // ZooKeeper waits 200 ms (finalizeWait) for a better vote before deciding; 100 ms is
+  // enough on a LAN, and a premature decision costs only a retry (the simulator's sweeps set
+  // these values: shorter waits made split elections repeat).
+  plan.peer.finalize_ticks = 2;
+  plan.peer.vote_resend_ticks = 200 / kPeerTickMs;
   plan.peer.incarnation = static_cast<uint32_t>(::time(nullptr)) * 31u +
                           static_cast<uint32_t>(::getpid());
   plan.secret = EnsembleSecret(c);

@@ -75,6 +75,9 @@ std::optional<Vote> Election::OnNotification(ServerId from, const Notification& 
 // leader and epoch, and the leader itself reports LEADING.
 std::optional<Vote> Election::CheckOutOfElection(ServerId from, const Notification& n) {
   established_[from] = n;
+  // Its LOOKING vote of this round is stale now that it follows someone: a quorum counted
+  // with it could elect a leader nobody follows (FLE likewise replaces it in its recvset).
+  if (votes_.erase(from) != 0 && !QuorumAgrees(votes_, vote_)) finalize_left_ = -1;
   auto leader = established_.find(n.vote.leader);
   if (leader == established_.end() || leader->second.state != PeerState::kLeading) {
     return std::nullopt;

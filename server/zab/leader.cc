@@ -250,7 +250,11 @@ void Peer::LeaderTick() {
     ++it;
   }
   if (!established_) {
-    if (phase_ticks_ > options_.init_limit_ticks) {
+    // Without even a quorum of FOLLOWERINFO after syncLimit, the election most likely split
+    // (voters decided on stale votes): look again rather than hold followers for initLimit.
+    if (!epoch_proposed_ && phase_ticks_ > options_.sync_limit_ticks) {
+      BecomeLooking("no quorum of followers connected within syncLimit");
+    } else if (phase_ticks_ > options_.init_limit_ticks) {
       BecomeLooking("no quorum of followers synced within initLimit");
     }
     return;

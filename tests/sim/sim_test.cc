@@ -42,6 +42,8 @@ constexpr Regression kRegressions[] = {
     {526, 5, 0, "a restarted leader sent COMMIT for its recovered but uncommitted tail"},
     {1834, 3, 0, "FOLLOWERINFO sent before the leader was leading was never answered"},
     {583, 5, 0, "same as 1834, with 5 voters: no leader after the faults healed"},
+    {100468, 5, 0, "votes of peers that had since followed someone else elected minority leaders"},
+    {509, 5, 0, "minority leaders held their followers for initLimit, again and again"},
 };
 
 TEST(ZabSim, RegressionSeeds) {

@@ -106,8 +106,8 @@ class World {
     for (int i = 0; i < c.observers; ++i) options_.observers.push_back(c.voters + 1 + i);
     options_.init_limit_ticks = 40;
     options_.sync_limit_ticks = 20;
-    options_.finalize_ticks = 1;
-    options_.vote_resend_ticks = 8;
+    options_.finalize_ticks = 2;
+    options_.vote_resend_ticks = 4;
     options_.log_window_entries = 50;  // small, so SNAP is exercised
     int n = c.voters + c.observers;
     for (int i = 1; i <= n; ++i) {
