@@ -64,6 +64,15 @@ CAUCUS_COMPAT_TARGET=zookeeper \
   "$PY" -m pytest tests/compat -q -p no:cacheprovider
 record "compat vs zookeeper" ok
 
+stage "compatibility suite through a follower of a 3-member ensemble: caucusd, then ZooKeeper"
+CAUCUS_COMPAT_ENSEMBLE=1 CAUCUS_COMPAT_TARGET=caucus CAUCUSD="$ROOT/build/release/server/caucusd" \
+  CAUCUS_C_CLIENT_TEST="$ROOT/build/release/tests/compat/c_client/c_client_test" \
+  "$PY" -m pytest tests/compat -q -p no:cacheprovider
+CAUCUS_COMPAT_ENSEMBLE=1 CAUCUS_COMPAT_TARGET=zookeeper \
+  CAUCUS_C_CLIENT_TEST="$ROOT/build/release/tests/compat/c_client/c_client_test" \
+  "$PY" -m pytest tests/compat -q -p no:cacheprovider
+record "compat through an ensemble follower, caucusd and zookeeper" ok
+
 stage "ensemble suite (3 members, kazoo): caucusd, then the same tests on ZooKeeper 3.8"
 CAUCUS_ENSEMBLE_TARGET=caucus CAUCUSD="$ROOT/build/release/server/caucusd" \
   "$PY" -m pytest tests/ensemble -q -p no:cacheprovider

@@ -223,9 +223,10 @@ std::string Mntr(const AdminContext& ctx) {
   kv("zk_version", FullVersion());
   kv("zk_server_state", ServerMode(*ctx.node));
   if (const zab::Peer* p = ctx.node->peer()) {
-    kv("zk_synced_followers", p->synced_learners());
-    kv("caucus_epoch", p->epoch());
-    kv("caucus_committed_zxid", Hex(p->committed()));
+    // ZooKeeper prints zk_synced_followers on the leader only; every key starts with zk_.
+    if (p->state() == zab::PeerState::kLeading) kv("zk_synced_followers", p->synced_learners());
+    kv("zk_caucus_epoch", p->epoch());
+    kv("zk_caucus_committed_zxid", "0x" + Hex(p->committed()));
   }
   kv("zk_avg_latency", Avg(s.total_latency_ms, s.completed));
   kv("zk_max_latency", s.max_latency_ms);

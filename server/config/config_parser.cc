@@ -467,6 +467,8 @@ const KeySpec kKeys[] = {
   {"autopurge.snapRetainCount", false, SetSnapRetainCount},
   {"autopurge.purgeInterval", false, SetPurgeInterval},
   {"snapCount", true, SetSnapCount},
+  {"commitLogCount", true, [](Interpreter& in, const Property& p) {
+     return in.Int(p, kPositive, in.config().commit_log_count); }},
   {"forceSync", true, SetForceSync},
   {"readConsistency", false, [](Interpreter& in, const Property& p) {
      return in.OneOf(p, {"local", "quorum", "leader"}, "'local', 'quorum' or 'leader'",
@@ -500,7 +502,7 @@ const KeySpec* FindKey(std::string_view key) {
 // change nothing a client of a standalone server can observe, so they pass silently; the
 // others name a feature an operator may expect, so they earn an "ignored" warning.
 const std::string_view kSilentKeys[] = {
-    "clientPortListenBacklog", "cnxTimeout", "commitLogCount", "connectToLearnerMasterLimit",
+    "clientPortListenBacklog", "cnxTimeout", "connectToLearnerMasterLimit",
     "electionAlg", "electionPortBindRetry", "fsync.warningthresholdms", "leaderServes",
     "observerMasterPort", "preAllocSize", "quorum.cnxn.threads.size",
     "quorumListenOnAllIPs", "serverCnxnFactory", "snapSizeLimitInKb", "sslQuorum",

@@ -45,6 +45,8 @@ struct ServerConfig {
   std::string read_consistency = "local";  // readConsistency=local|quorum|leader (Caucus ext.)
   std::string log_level = "info";
   std::vector<ServerSpec> servers;         // server.N lines, sorted by id
+  int32_t commit_log_count = 10000;        // commitLogCount: committed txns a leader keeps in
+                                           // memory to DIFF a learner (beyond: SNAP)
   bool peer_type_observer = false;         // peerType=observer          // logLevel=debug|info|warn|error (Caucus extension)
 
   // Every key/value as read (trimmed; last value of a duplicate key), sorted by key, for the

@@ -529,11 +529,21 @@ void Node::Commit(const txn::Txn& txn, Now now) {
 
 void Node::ReplyToWrite(const txn::Txn& txn, const txn::ApplyResult& r, Now now) {
   auto w = TakeInFlight(txn);
-  if (!w) return;  // server-issued (expiry, container reaping)
+  if (!w) {
+    // Server-issued (expiry, container reaping). An expiry decided by the leader closes the
+    // session's connection wherever it is, as the leader's own ExpireSession does locally.
+    if (txn.type == OpCode::kCloseSession) CloseSessionConn(txn.session_id);
+    return;
+  }
   const Queued& q = w->q;
   Conn* c = ReplyConn(*w, txn.session_id);
   // ZooKeeper 3.8 never answers a successful check outside a multi (its reply fails to
   // serialize); clients only send check inside multi, and we keep the wire identical.
+  if (c && txn.type == OpCode::kCheck && peer_ && !IsLeader()) {
+    // A ZooKeeper follower closes the connection here (the reply cannot be serialized).
+    c->closing = true;
+    responder_.Close(c->id, "check outside multi");
+  }
   if (!c || txn.type == OpCode::kCheck) {
     --stats_.outstanding;
     if (txn.type == OpCode::kCloseSession) CloseSessionConn(txn.session_id);

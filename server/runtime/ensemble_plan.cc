@@ -33,6 +33,22 @@ int32_t ToPeerTicks(int32_t limit, int32_t tick_ms) {
 
 }  // namespace
 
+std::string MembershipConfig(const config::ServerConfig& c) {
+  std::ostringstream o;
+  for (const auto& s : c.servers) {
+    bool observer = s.observer;
+    o << "server." << s.id << "=" << s.host << ":" << s.quorum_port << ":" << s.election_port
+      << ":" << (observer ? "observer" : "participant");
+    if (s.client_port != 0) {
+      o << ";" << (s.client_address.empty() ? "0.0.0.0" : s.client_address) << ":"
+        << s.client_port;
+    }
+    o << "\n";
+  }
+  o << "version=0";
+  return o.str();
+}
+
 std::optional<EnsemblePlan> PlanEnsemble(const config::ServerConfig& c, std::string* error) {
   auto my_id = ReadMyId(c.data_dir);
   if (!my_id) {
@@ -72,6 +88,7 @@ std::optional<EnsemblePlan> PlanEnsemble(const config::ServerConfig& c, std::str
   // these values: shorter waits made split elections repeat).
   plan.peer.finalize_ticks = 2;
   plan.peer.vote_resend_ticks = 200 / kPeerTickMs;
+  plan.peer.log_window_entries = static_cast<size_t>(c.commit_log_count);
   plan.peer.incarnation = static_cast<uint32_t>(::time(nullptr)) * 31u +
                           static_cast<uint32_t>(::getpid());
   plan.secret = EnsembleSecret(c);

@@ -26,6 +26,10 @@ struct EnsemblePlan {
   uint64_t secret = 0;
 };
 
+// What ZooKeeper publishes in /zookeeper/config for this membership (its dynamic config
+// format: server.N=host:quorumPort:electionPort:role[;clientAddress:clientPort], version=0).
+std::string MembershipConfig(const config::ServerConfig& c);
+
 // nullopt with `error` set when myid is missing or names no server.N line.
 std::optional<EnsemblePlan> PlanEnsemble(const config::ServerConfig& c, std::string* error);
 

@@ -123,6 +123,9 @@ int RunServer(const config::ServerConfig& config) {
       return 1;
     }
     state.secret = plan->secret;
+    // As ZooKeeper: the membership is readable at /zookeeper/config (version -1, zxid 0).
+    state.tree->SetData("/zookeeper/config", MembershipConfig(config), -1, 0, Clock().wall_ms,
+                        nullptr);
   }
 
   asio::io_context io(1);

@@ -25,7 +25,7 @@ void Peer::LearnerOnMessage(ChannelId ch, const Message& m) {
     }
     committed_ = std::max(committed_, std::min(u->committed, last_logged()));
     ApplyCommitted();
-    if (!serving_) SetRole(true, "synced with the leader");
+    if (!serving_) SetRole(true, synced_by_);
   } else if (std::holds_alternative<Ping>(m)) {
     Send(ch, leader_, Ping{});
   } else if (auto* app = std::get_if<AppData>(&m)) {
@@ -56,6 +56,7 @@ void Peer::LearnerOnSync(const Sync& s) {
   }
   switch (s.kind) {
     case SyncKind::kDiff:
+      synced_by_ = "synced with the leader by DIFF";
       break;
     case SyncKind::kTrunc:
       // We must hold the entry we are cut back to, or the DIFF after it leaves a hole.
@@ -68,6 +69,7 @@ void Peer::LearnerOnSync(const Sync& s) {
         return;
       }
       TruncateLocal(s.trunc_zxid);
+      synced_by_ = "synced with the leader by TRUNC+DIFF";
       break;
     case SyncKind::kSnap:
       log_.clear();
@@ -76,6 +78,7 @@ void Peer::LearnerOnSync(const Sync& s) {
       ready_.append.clear();
       ready_.truncate_after.reset();
       ready_.install_snapshot = SnapshotInstall{s.snap_zxid, s.snapshot};
+      synced_by_ = "synced with the leader by SNAP";
       break;
   }
   for (const Entry& e : s.entries) {

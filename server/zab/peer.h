@@ -152,6 +152,7 @@ class Peer {
   ChannelId leader_channel_ = 0;
   int32_t leader_silent_ticks_ = 0;
   bool leader_info_seen_ = false;     // received LEADERINFO
+  const char* synced_by_ = "";       // how the last sync went, for the host's log
   bool synced_ = false;               // received Sync
   std::optional<NewLeader> newleader_;  // received, not yet acked
   bool newleader_acked_ = false;

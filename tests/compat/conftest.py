@@ -48,6 +48,10 @@ sys.path.insert(0, HERE)
 from jute_client import JuteClient, four_letter  # noqa: E402
 
 TARGET = os.environ.get("CAUCUS_COMPAT_TARGET", "caucus").strip().lower()
+# CAUCUS_COMPAT_ENSEMBLE=1: the shared server is a follower of a 3-member ensemble, so every
+# request goes through forwarding to the leader (destructive tests keep their own standalone
+# servers).
+ENSEMBLE = os.environ.get("CAUCUS_COMPAT_ENSEMBLE", "") not in ("", "0")
 SUPER_USER = "super"
 SUPER_PASSWORD = "test"
 CONTAINER_CHECK_INTERVAL_MS = 1000
@@ -182,6 +186,10 @@ class Server:
                     % self.target, pytrace=False)
 
     def start(self, timeout=40.0):
+        self.start_process()
+        return self.wait_ready(timeout)
+
+    def start_process(self):
         cmd = self.command()
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(cmd, stdout=self._log,
@@ -190,6 +198,8 @@ class Server:
                                      cwd=self.base_dir,
                                      start_new_session=True)
         _live_servers.add(self)
+
+    def wait_ready(self, timeout=40.0):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -262,10 +272,55 @@ def target():
     return TARGET
 
 
+class EnsembleFollower:
+    """Three members sharing the compat settings; behaves as the Server of one follower."""
+
+    def __init__(self, size=3):
+        ports = [(free_port(), free_port(), free_port()) for _ in range(size)]
+        lines = {"server.%d" % (i + 1): "127.0.0.1:%d:%d" % (p[1], p[2])
+                 for i, p in enumerate(ports)}
+        self.members = [Server(port=p[0], extra=lines) for p in ports]
+        for i, m in enumerate(self.members):
+            with open(os.path.join(m.data_dir, "myid"), "w") as f:
+                f.write("%d\n" % (i + 1))
+        self.follower = None
+
+    def start(self, timeout=90.0):
+        for m in self.members:
+            m.start_process()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            modes = [mode_of(m) for m in self.members]
+            if modes.count("leader") == 1 and modes.count("follower") == len(modes) - 1:
+                self.follower = self.members[modes.index("follower")]
+                self.follower.wait_ready()
+                return self
+            time.sleep(0.2)
+        pytest.fail("the ensemble did not form within %.0fs" % timeout, pytrace=False)
+
+    def __getattr__(self, name):  # host, port, hosts, log_tail ... of the follower
+        return getattr(self.follower, name)
+
+    def cleanup(self):
+        for m in self.members:
+            m.cleanup()
+
+
+def mode_of(server):
+    try:
+        out = four_letter(server.host, server.port, "srvr", timeout=1.0)
+    except OSError:
+        return None  # not listening yet
+    for line in out.splitlines():
+        if line.startswith("Mode:"):
+            return line.split(":", 1)[1].strip()
+    return None
+
+
 @pytest.fixture(scope="session")
 def server():
     """Session-scoped server shared by most tests (tests use unique paths)."""
-    s = Server()
+    s = EnsembleFollower() if ENSEMBLE else Server()
     s.start()
     yield s
     s.cleanup()

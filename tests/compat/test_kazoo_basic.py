@@ -1,5 +1,6 @@
 """Basic CRUD semantics through kazoo (a stock Python client)."""
 
+import re
 import time
 
 import pytest
@@ -7,6 +8,7 @@ from kazoo.exceptions import (BadArgumentsError, BadVersionError,
                               NoChildrenForEphemeralsError, NodeExistsError,
                               NoNodeError, NotEmptyError)
 
+from conftest import ENSEMBLE
 from jute_client import Err, Op, Writer, create_body, path_watch_body
 
 
@@ -246,9 +248,15 @@ def test_system_nodes(zk):
     assert cfg is not None
     assert {"quota", "config"} <= set(zk.get_children("/zookeeper"))
     assert "zookeeper" in zk.get_children("/")
-    # standalone without dynamic config: /zookeeper/config is empty
     data, st = zk.get("/zookeeper/config")
-    assert data == b""
+    if ENSEMBLE:
+        # an ensemble publishes its membership, as ZooKeeper's dynamic config does
+        lines = data.decode().split("\n")
+        assert re.fullmatch(r"server\.1=127\.0\.0\.1:\d+:\d+:participant", lines[0]), lines
+        assert lines[-1] == "version=0" and st.version == -1
+    else:
+        # standalone without dynamic config: /zookeeper/config is empty
+        assert data == b""
     assert st.czxid == 0 and st.ctime == 0 and st.ephemeralOwner == 0
     # /zookeeper/config has a read-only world ACL + super (aversion -1)
     assert st.aversion == -1

@@ -63,6 +63,8 @@ class Member:
             f.write("dataDir=%s\nclientPort=%d\n" % (self.dir, self.client_port))
             f.write("clientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\n")
             f.write("admin.enableServer=false\n")
+            # ZooKeeper's default: a learner more than 500 txns behind is sent a snapshot.
+            f.write("commitLogCount=500\n")
             if observer:
                 f.write("peerType=observer\n")
             f.write(server_lines)
@@ -93,11 +95,28 @@ class Member:
             self.proc.wait()
         self.proc = None
 
+    def stop_gracefully(self, timeout=30):
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.proc = None
+
     def mode(self):
         for line in four_letter(self.client_port, "srvr").splitlines():
             if line.startswith("Mode:"):
                 return line.split(":", 1)[1].strip()
         return None
+
+    def log_text(self):
+        try:
+            with open(os.path.join(self.dir, "server.log"), errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
 
     def log_tail(self, n=30):
         try:
