@@ -186,8 +186,8 @@ TEST(AsyncTest, EveryOtherOperation) {
             std::vector<std::string>{p + "/e"});
   async_add_watch(zk, p, AddWatchMode::kPersistent, [](const WatchEvent&) {},
                   asio::use_future).get();
-  async_check_watches(zk, p, WatcherType::kPersistent, asio::use_future).get();
-  async_remove_watches(zk, p, WatcherType::kPersistent, false, asio::use_future).get();
+  async_check_watches(zk, p, WatcherType::kAny, asio::use_future).get();
+  async_remove_watches(zk, p, WatcherType::kAny, false, asio::use_future).get();
   async_add_auth(zk, "digest", "u:p", asio::use_future).get();
   EXPECT_FALSE(async_who_am_i(zk, asio::use_future).get().empty());
   async_exists(zk, p, [](const WatchEvent&) {}, asio::use_future).get();
