@@ -75,19 +75,23 @@ std::optional<std::string> TestEnsemble::Mode(int i) const {
 
 int TestEnsemble::WaitForLeader(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string modes;  // the last poll, for the failure message
   while (std::chrono::steady_clock::now() < deadline) {
     int leader = -1, serving = 0, live = 0;
+    modes.clear();
     for (size_t i = 0; i < members_.size(); ++i) {
       if (!alive(static_cast<int>(i))) continue;
       ++live;
       auto mode = Mode(static_cast<int>(i));
+      modes += " m" + std::to_string(i + 1) + "=" + mode.value_or("?");
       if (mode == "leader") leader = static_cast<int>(i);
       if (mode == "leader" || mode == "follower") ++serving;
     }
     if (leader >= 0 && serving == live) return leader;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  throw std::runtime_error("no leader with every live member serving\n" + Logs());
+  throw std::runtime_error("no leader with every live member serving (last:" + modes + ")\n" +
+                           Logs());
 }
 
 void TestEnsemble::Kill(int i) {
