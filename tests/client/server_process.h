@@ -8,11 +8,14 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 namespace caucus::testing {
 
 // A loopback TCP port that was free a moment ago.
 int FreePort();
+// `n` distinct such ports.
+std::vector<int> FreePorts(int n);
 
 // Sends a four-letter word and returns the answer ("" if the port is closed, or if no
 // answer came within a second: a starting JVM may accept a connection and not answer it).

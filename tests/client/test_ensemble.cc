@@ -16,11 +16,12 @@ namespace caucus::testing {
 TestEnsemble::TestEnsemble(int size) : zookeeper_(IsZooKeeper()), members_(size) {
   char tmpl[] = "/tmp/caucus-client-ensemble-XXXXXX";
   base_ = mkdtemp(tmpl);
+  auto ports = FreePorts(3 * size);
   for (size_t i = 0; i < members_.size(); ++i) {
     auto& m = members_[i];
-    m.client_port = FreePort();
-    m.quorum_port = FreePort();
-    m.election_port = FreePort();
+    m.client_port = ports[3 * i];
+    m.quorum_port = ports[3 * i + 1];
+    m.election_port = ports[3 * i + 2];
     m.dir = base_ + "/m" + std::to_string(i + 1);
     mkdir(m.dir.c_str(), 0755);
     std::ofstream(m.dir + "/myid") << i + 1 << "\n";
