@@ -68,6 +68,13 @@ bool MakeDir(const std::string& dir) {
 }  // namespace
 
 int RunServer(const config::ServerConfig& config) {
+  if (config.read_consistency != "local") {
+    // Serving weaker reads than the operator asked for would be a silent lie.
+    CAUCUS_LOG(Error) << "readConsistency=" << config.read_consistency
+                      << " is not available in this version; only 'local' (ZooKeeper's "
+                         "semantics, see docs/consistency.md) is";
+    return 1;
+  }
   // Caucus keeps its files in a subdirectory, so a dataDir shared with ZooKeeper's version-2/
   // files is never confused with ours.
   std::string snap_dir = config.data_dir + "/caucus";
