@@ -52,8 +52,8 @@ base::Status WriteFileDurably(const std::string& path, const std::string& bytes)
 
 void EnsembleHost::PersistEpochs(const zab::Epochs& epochs) {
   MustSucceed(writer_.RunSync([epochs](storage::SqliteLog& log) {
-    base::Status s = log.SetMeta("acceptedEpoch", std::to_string(epochs.accepted));
-    return s.ok() ? log.SetMeta("currentEpoch", std::to_string(epochs.current)) : s;
+    return log.SetMetas({{"acceptedEpoch", std::to_string(epochs.accepted)},
+                         {"currentEpoch", std::to_string(epochs.current)}});
   }), "persisting the epochs");
 }
 

@@ -83,9 +83,9 @@ std::optional<EnsemblePlan> PlanEnsemble(const config::ServerConfig& c, std::str
   }
   plan.peer.init_limit_ticks = ToPeerTicks(c.init_limit, c.tick_time_ms);
   plan.peer.sync_limit_ticks = ToPeerTicks(c.sync_limit, c.tick_time_ms);
-  // ZooKeeper waits 200 ms (finalizeWait) for a better vote before deciding; 100 ms is
-  // enough on a LAN, and a premature decision costs only a retry (the simulator's sweeps set
-  // these values: shorter waits made split elections repeat).
+  // ZooKeeper waits 200 ms (finalizeWait) for a better vote before deciding; two ticks
+  // (50-75 ms) are plenty on a LAN, and a premature decision costs only a retry. The
+  // simulator's sweeps fix the ratio: one tick made split elections repeat.
   plan.peer.finalize_ticks = 2;
   plan.peer.vote_resend_ticks = 200 / kPeerTickMs;
   plan.peer.log_window_entries = static_cast<size_t>(c.commit_log_count);

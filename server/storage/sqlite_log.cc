@@ -191,4 +191,15 @@ base::Status SqliteLog::SetMeta(const std::string& key, const std::string& value
   return rc == SQLITE_DONE ? base::Status::Ok() : Error("meta write", rc);
 }
 
+base::Status SqliteLog::SetMetas(const std::vector<std::pair<std::string, std::string>>& kvs) {
+  if (base::Status s = Exec("BEGIN IMMEDIATE"); !s.ok()) return s;
+  for (const auto& [k, v] : kvs) {
+    if (base::Status s = SetMeta(k, v); !s.ok()) {
+      (void)Exec("ROLLBACK");
+      return s;
+    }
+  }
+  return Exec("COMMIT");
+}
+
 }  // namespace caucus::storage

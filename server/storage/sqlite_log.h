@@ -56,6 +56,8 @@ class SqliteLog {
 
   base::Status GetMeta(const std::string& key, std::string* value);
   base::Status SetMeta(const std::string& key, const std::string& value);
+  // Several keys in one transaction (one fsync): replication's two epochs change together.
+  base::Status SetMetas(const std::vector<std::pair<std::string, std::string>>& kvs);
 
  private:
   explicit SqliteLog(sqlite3* db) : db_(db) {}

@@ -143,6 +143,18 @@ def proc_cpu_s(pid):
 
 
 # ------------------------------------------------------------------ servers
+def write_zoo_cfg(path, data_dir, port, extra_lines=()):
+    """The one zoo.cfg both servers get (plus server.N lines for an ensemble member)."""
+    with open(path, "w") as f:
+        f.write("\n".join([
+            "tickTime=2000", "initLimit=10", "syncLimit=5",
+            "dataDir=%s" % data_dir, "clientPort=%d" % port,
+            "clientPortAddress=127.0.0.1", "maxClientCnxns=0",
+            "minSessionTimeout=4000", "maxSessionTimeout=40000",
+            "forceSync=yes", "4lw.commands.whitelist=*",
+            "admin.enableServer=false"] + list(extra_lines) + [""]))
+
+
 class Server:
     def __init__(self, target, args):
         self.target = target
@@ -152,14 +164,7 @@ class Server:
         self.data = os.path.join(self.base, "data")
         os.makedirs(self.data)
         self.cfg = os.path.join(self.base, "zoo.cfg")
-        with open(self.cfg, "w") as f:
-            f.write("\n".join([
-                "tickTime=2000", "initLimit=10", "syncLimit=5",
-                "dataDir=%s" % self.data, "clientPort=%d" % self.port,
-                "clientPortAddress=127.0.0.1", "maxClientCnxns=0",
-                "minSessionTimeout=4000", "maxSessionTimeout=40000",
-                "forceSync=yes", "4lw.commands.whitelist=*",
-                "admin.enableServer=false", ""]))
+        write_zoo_cfg(self.cfg, self.data, self.port)
         self.proc = None
         self.logf = None
 
@@ -236,14 +241,7 @@ class EnsembleServer:
             with open(os.path.join(m.data, "myid"), "w") as f:
                 f.write("%d\n" % (i + 1))
             m.cfg = os.path.join(m.base, "zoo.cfg")
-            with open(m.cfg, "w") as f:
-                f.write("\n".join([
-                    "tickTime=2000", "initLimit=10", "syncLimit=5",
-                    "dataDir=%s" % m.data, "clientPort=%d" % m.port,
-                    "clientPortAddress=127.0.0.1", "maxClientCnxns=0",
-                    "minSessionTimeout=4000", "maxSessionTimeout=40000",
-                    "forceSync=yes", "4lw.commands.whitelist=*",
-                    "admin.enableServer=false"] + lines + [""]))
+            write_zoo_cfg(m.cfg, m.data, m.port, lines)
             m.proc, m.logf = None, None
             self.members.append(m)
 
