@@ -229,7 +229,15 @@ class EnsembleServer:
         self.target = target
         self.args = args
         self.base = tempfile.mkdtemp(prefix="caucus-bench3-%s-" % target, dir=args.tmpdir)
-        ports = [(free_port(), free_port(), free_port()) for _ in range(size)]
+        socks = []  # keep all bound until every port is known: no port handed out twice
+        for _ in range(3 * size):
+            sk = socket.socket()
+            sk.bind(("127.0.0.1", 0))
+            socks.append(sk)
+        flat = [sk.getsockname()[1] for sk in socks]
+        for sk in socks:
+            sk.close()
+        ports = [tuple(flat[3 * i:3 * i + 3]) for i in range(size)]
         lines = ["server.%d=127.0.0.1:%d:%d" % (i + 1, p[1], p[2]) for i, p in enumerate(ports)]
         self.members = []
         for i, p in enumerate(ports):

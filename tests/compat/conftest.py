@@ -71,11 +71,22 @@ def zk_digest(user, password):
 
 
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    return free_ports(1)[0]
+
+
+def free_ports(n):
+    """n distinct free ports: every socket stays bound until all are known, so the kernel
+    cannot hand the same port out twice (it did: two members got colliding ports)."""
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket()
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 # ------------------------------------------------------------ timeouts
@@ -276,7 +287,8 @@ class EnsembleFollower:
     """Three members sharing the compat settings; behaves as the Server of one follower."""
 
     def __init__(self, size=3):
-        ports = [(free_port(), free_port(), free_port()) for _ in range(size)]
+        flat = free_ports(3 * size)
+        ports = [tuple(flat[3 * i:3 * i + 3]) for i in range(size)]
         lines = {"server.%d" % (i + 1): "127.0.0.1:%d:%d" % (p[1], p[2])
                  for i, p in enumerate(ports)}
         self.members = [Server(port=p[0], extra=lines) for p in ports]

@@ -134,7 +134,8 @@ class Ensemble:
     def __init__(self, size=3, observers=0):
         self.base = tempfile.mkdtemp(prefix="caucus-ensemble-")
         total = size + observers
-        ports = [free_ports(3) for _ in range(total)]
+        flat = free_ports(3 * total)  # all at once: no port handed out twice
+        ports = [flat[3 * i:3 * i + 3] for i in range(total)]
         lines = "".join("server.%d=127.0.0.1:%d:%d%s\n"
                         % (i + 1, p[1], p[2], ":observer" if i >= size else "")
                         for i, p in enumerate(ports))
