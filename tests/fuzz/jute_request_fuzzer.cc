@@ -12,16 +12,9 @@
 #include "proto/jute/framing.h"
 #include "proto/jute/records.h"
 #include "proto/jute/requests.h"
+#include "tests/fuzz/fuzz_check.h"
 
 namespace j = caucus::jute;
-
-#define FUZZ_CHECK(cond)                                                  \
-  do {                                                                    \
-    if (!(cond)) {                                                        \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                       \
-    }                                                                     \
-  } while (0)
 
 namespace {
 

@@ -17,17 +17,10 @@
 #include "server/base/log.h"
 #include "server/node/node.h"
 #include "tests/support/wire.h"
+#include "tests/fuzz/fuzz_check.h"
 
 namespace j = caucus::jute;
 namespace n = caucus::node;
-
-#define FUZZ_CHECK(cond)                                                  \
-  do {                                                                    \
-    if (!(cond)) {                                                        \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                       \
-    }                                                                     \
-  } while (0)
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   caucus::base::SetLogLevel(caucus::base::LogLevel::kError);
