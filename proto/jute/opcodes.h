@@ -37,6 +37,10 @@ enum class OpCode : int32_t {
   kSetWatches2 = 105,
   kAddWatch = 106,
   kWhoAmI = 107,
+  // Caucus extensions (docs/protocol-extensions.md). Stock clients never send them;
+  // ZooKeeper answers them UNIMPLEMENTED.
+  kCaucusSetReadMode = 5001,  // body: int mode; the connection's read mode from now on
+  kCaucusRead = 5002,         // body: int mode, int opcode, then that read's own body
   kCreateSession = -10,
   kCloseSession = -11,
   kError = -1,

@@ -20,6 +20,8 @@ struct Node::Conn {
   int32_t timeout_ms = 0;
   auth::AuthIds auth;
   std::deque<Queued> queue;            // requests not yet executed, in arrival order
+  std::deque<LinearRead> linear;       // reads taken from `queue`, waiting to be answered
+  ReadMode read_mode = ReadMode::kLocal;
   size_t writes_in_flight = 0;  // its entries in Node::session_writes_ (for `cons`)
   ConnStats stats;
 };

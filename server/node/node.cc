@@ -48,6 +48,7 @@ const char* OpName(OpCode op) {
     case OpCode::kGetEphemerals: return "GETE";
     case OpCode::kGetAllChildrenNumber: return "GETACN";
     case OpCode::kWhoAmI: return "HOMI";
+    case OpCode::kCaucusSetReadMode: return "RDMO";
     case OpCode::kCloseSession: return "CLOS";
     default: return "NA";
   }
@@ -143,6 +144,7 @@ void Node::OnConnectionOpened(ConnId conn, std::string remote_ip, std::string re
   c->remote = std::move(remote);
   c->auth.push_back(jute::Id{"ip", std::move(remote_ip)});
   c->stats.established_wall_ms = now.wall_ms;
+  c->read_mode = options_.read_mode;
   conns_[conn] = std::move(c);
 }
 
@@ -156,7 +158,7 @@ void Node::OnConnectionClosed(ConnId conn) {
     if (sc != session_conn_.end() && sc->second == conn) session_conn_.erase(sc);
   }
   // Its writes in flight stay in session_writes_ until they commit (their replies dropped).
-  stats_.outstanding -= static_cast<int64_t>(c.queue.size());
+  stats_.outstanding -= static_cast<int64_t>(c.queue.size() + c.linear.size());
   conns_.erase(it);
 }
 
@@ -281,6 +283,16 @@ void Node::RejectConnect(Conn& c, std::string_view reason) {
 }
 
 void Node::HandleRequest(Conn& c, const jute::RequestHeader& h, std::string_view body, Now now) {
+  if (h.type == static_cast<int32_t>(OpCode::kCaucusSetReadMode) ||
+      h.type == static_cast<int32_t>(OpCode::kCaucusRead)) {
+    HandleReadModeExtension(c, h, body, now);
+    return;
+  }
+  HandleClientRequest(c, h, body, now, std::nullopt);
+}
+
+void Node::HandleClientRequest(Conn& c, const jute::RequestHeader& h, std::string_view body,
+                               Now now, std::optional<ReadMode> mode) {
   bool internal_op = h.type == static_cast<int32_t>(OpCode::kCreateSession) ||
                      h.type == static_cast<int32_t>(OpCode::kDeleteContainer);
   if (!jute::IsKnownClientOp(h.type) && !internal_op) {
@@ -294,6 +306,7 @@ void Node::HandleRequest(Conn& c, const jute::RequestHeader& h, std::string_view
   if (peer_) touched_.push_back(c.session_id);
   Queued q;
   q.received_mono_ms = now.mono_ms;
+  q.mode = mode;
   if (peer_ && !IsLeader()) q.raw_body.assign(body);
   auto req = internal_op ? std::nullopt : jute::DecodeRequest(h, body);
   if (req) {
@@ -345,10 +358,14 @@ void Node::Pump(Conn& c, Now now) {
     if (!cur || cur->closing || cur->queue.empty()) return;
     bool write = txn::IsWriteOp(cur->queue.front().req.op);
     if (!write && HasWritesInFlight(cur->session_id)) return;  // leave it queued, untouched
+    // A write must not overtake an earlier read that is still waiting: the read would see it.
+    if (write && !cur->linear.empty()) return;
+    // Without a leader, writes wait here (bounded: CloseHeldWrites); reads go on.
+    if (write && peer_ && !peer_->serving()) return;
     Queued q = std::move(cur->queue.front());
     cur->queue.pop_front();
-    if (peer_ && q.req.op == OpCode::kSync && q.bad == Error::kOk) {
-      StartSync(*cur, q, now);
+    if (!write && (!cur->linear.empty() || NeedsTicket(*cur, q))) {
+      EnqueueLinear(*cur, std::move(q), now);
     } else if (write) {
       SubmitWrite(*cur, q, now);
     } else {
@@ -470,16 +487,9 @@ void Node::FailProposal(const txn::Txn& t, Now now) {
 std::optional<Node::InFlightWrite> Node::TakeInFlight(const txn::Txn& t) {
   auto it = session_writes_.find(t.session_id);
   if (it == session_writes_.end()) return std::nullopt;
-  if (peer_) {
-    // A sync ahead of this write was answered by the leader before it ordered the write.
-    while (ReplySyncIfDone(t.session_id, Now{t.time_ms, 0})) {
-      it = session_writes_.find(t.session_id);
-      if (it == session_writes_.end()) return std::nullopt;
-    }
-    // The session may have moved here from another server with writes still in flight
-    // there: those commits are not ours to answer.
-    if (it->second.front().sync || it->second.front().q.req.xid != t.cxid) return std::nullopt;
-  }
+  // In an ensemble the session may have moved here from another server with writes still in
+  // flight there: those commits are not ours to answer.
+  if (peer_ && it->second.front().q.req.xid != t.cxid) return std::nullopt;
   InFlightWrite w = std::move(it->second.front());
   it->second.pop_front();
   if (it->second.empty()) session_writes_.erase(it);

@@ -138,6 +138,24 @@ class Node : public zab::StateSource {
     // answered with this error, in order.
     jute::Error bad = jute::Error::kOk;
     std::string raw_body;  // ensemble learners: the body as received, to forward as is
+    // Ensemble reads: the per-call mode (kCaucusRead), or the mode to set
+    // (kCaucusSetReadMode); otherwise the connection's mode applies.
+    std::optional<ReadMode> mode;
+  };
+  // A read held until a quorum round (or the leader's read index) says which zxid it must
+  // see, then until this server has applied that far. Reads are answered in the order they
+  // came on the connection, local ones queued behind it included.
+  struct LinearRead {
+    Queued q;
+    uint64_t ticket = 0;  // the round or read index it waits on; 0 = the next one
+    int64_t target = -1;  // known once the ticket completes
+  };
+  // The linearizable reads of one mode that share one quorum round (or one read index):
+  // concurrent reads cost one round between them.
+  struct ReadBatch {
+    uint64_t ticket = 0;          // in flight (0 = none)
+    std::vector<ConnId> conns;    // connections with reads on the ticket in flight
+    std::vector<ConnId> next;     // connections with reads for the next ticket
   };
   // A client write submitted to Propose and not yet committed (or failed). Kept per session,
   // not per connection: a client that loses its connection reconnects the same session on a
@@ -147,17 +165,17 @@ class Node : public zab::StateSource {
   struct InFlightWrite {
     Queued q;
     ConnId conn = 0;  // the connection the request arrived on
-    // Ensemble: a sync waits here, in the session's order, until this zxid is applied
-    // (-1 while the leader has not said which).
-    bool sync = false;
-    int64_t sync_zxid = -1;
-  };
+    };
 
   Conn* FindConn(ConnId id);
   void HandleConnect(Conn& c, std::string_view frame, Now now);
   void FinishConnect(Conn& c, const session::Session& s, int32_t timeout_ms);
   void RejectConnect(Conn& c, std::string_view reason);
   void HandleRequest(Conn& c, const jute::RequestHeader& h, std::string_view body, Now now);
+  void HandleClientRequest(Conn& c, const jute::RequestHeader& h, std::string_view body, Now now,
+                           std::optional<ReadMode> mode);
+  void HandleReadModeExtension(Conn& c, const jute::RequestHeader& h, std::string_view body,
+                               Now now);
   void HandleAuth(Conn& c, const jute::Request& req);
   void Pump(Conn& c, Now now);
   void ExecuteRead(Conn& c, const Queued& q, Now now);
@@ -193,6 +211,19 @@ class Node : public zab::StateSource {
   txn::RequestContext Context(int64_t session, int32_t cxid, Now now,
                               const auth::AuthIds* ids);
 
+  // --- Linearizable reads (linear_reads.cc) ---
+  bool NeedsTicket(const Conn& c, const Queued& q) const;
+  void EnqueueLinear(Conn& c, Queued q, Now now);
+  uint64_t StartTicket(ReadMode mode);
+  void OnTicketDone(ReadMode mode, uint64_t ticket, bool ok, int64_t target, Now now);
+  void ServeLinear(Conn& c, Now now);
+  void ServeAwaiting(Now now);
+  void FailBatch(ReadBatch& b, std::string_view why);
+  void OnReadRound(const zab::ReadRoundDone& done, Now now);
+  void LeaderReadIndex(zab::ServerId from, int64_t id);
+  void OnReadIndexReply(int64_t id, bool ok, int64_t zxid, Now now);
+  ReadBatch& BatchOf(ReadMode mode) { return mode == ReadMode::kLeader ? leader_batch_ : quorum_batch_; }
+
   // --- Ensemble (node_ensemble.cc) ---
   bool IsLeader() const;
   void Drive(Now now);
@@ -200,14 +231,14 @@ class Node : public zab::StateSource {
   void CommitEntry(const zab::Entry& e, Now now);
   void OnRole(const zab::RoleChange& role, Now now);
   void DropClients(std::string_view why);
+  void CloseClient(Conn& c, std::string_view why);
   void ReplaceState(InstalledState state, Now now);
   void HandlePeerPayload(zab::ServerId from, std::string_view bytes, Now now);
   void LeaderOrderForwarded(const struct ForwardedRequest& r, Now now);
   void ForwardWrite(Conn& c, const Queued& q, Now now);
-  void StartSync(Conn& c, const Queued& q, Now now);
-  void OnSyncReply(int64_t session_id, int32_t xid, int64_t zxid, Now now);
-  void FinishReadySyncs(Now now);
-  bool ReplySyncIfDone(int64_t session_id, Now now);
+  void LoseLeader(Now now);
+  void CloseHeldWrites(Now now);
+  std::shared_ptr<const std::string> EpochStartEntry(int64_t zxid) override;
 
   NodeOptions options_;
   Responder& responder_;
@@ -233,7 +264,19 @@ class Node : public zab::StateSource {
   std::unique_ptr<zab::Peer> peer_;  // null for a standalone server
   bool was_serving_ = false;
   std::vector<int64_t> touched_;     // learner: sessions to touch on the leader
-  int64_t syncs_waiting_ = 0;
+  int64_t leaderless_since_ms_ = -1;  // mono time the leader was lost (-1: we have one)
+
+  ReadBatch quorum_batch_;
+  ReadBatch leader_batch_;
+  std::vector<ConnId> awaiting_apply_;  // connections whose next read waits for an apply
+  int64_t next_index_id_ = 1;           // learner: ids of read-index requests to the leader
+  // Leader: read-index requests (from learners, or 0 for our own) waiting for a round.
+  struct IndexWaiter {
+    zab::ServerId from = 0;
+    int64_t id = 0;
+  };
+  uint64_t index_round_ = 0;
+  std::vector<IndexWaiter> index_waiters_, index_waiters_next_;
 };
 
 }  // namespace caucus::node

@@ -42,6 +42,7 @@ void Node::PeerTick(Now now) {
     peer_->SendToLeader(EncodePeerPayload(SessionTouches{touched_}));
   }
   touched_.clear();
+  CloseHeldWrites(now);
   Drive(now);
 }
 
@@ -68,9 +69,10 @@ void Node::ActOnReady(zab::Ready& rd, Now now) {
   for (const auto& m : rd.messages) env_->SendMessage(m.channel, m.msg);
   for (const auto& e : rd.append) env_->AppendLog(e, rd.log_generation);
   for (const auto& e : rd.commit) CommitEntry(e, now);
-  if (syncs_waiting_ > 0) FinishReadySyncs(now);
   if (rd.role) OnRole(*rd.role, now);
   for (const auto& a : rd.app) HandlePeerPayload(a.from, a.payload, now);
+  for (const auto& r : rd.read_rounds) OnReadRound(r, now);
+  ServeAwaiting(now);
 }
 
 void Node::CommitEntry(const zab::Entry& e, Now now) {
@@ -94,11 +96,12 @@ void Node::OnRole(const zab::RoleChange& role, Now now) {
                    << " epoch " << role.epoch << (role.serving ? ", serving" : ", not serving")
                    << ": " << role.why;
   if (!role.serving) {
-    if (was_serving_) DropClients("this server lost its leader");
+    if (was_serving_) LoseLeader(now);
     was_serving_ = false;
     return;
   }
   was_serving_ = true;
+  leaderless_since_ms_ = -1;
   if (role.state == zab::PeerState::kLeading) {
     next_zxid_ = peer_->NextZxid();
     pending_ = txn::PendingChanges();
@@ -106,6 +109,58 @@ void Node::OnRole(const zab::RoleChange& role, Now now) {
     // not been told of their recent activity.
     for (const auto& [id, s] : sessions_.sessions()) sessions_.Touch(id, now.mono_ms);
   }
+  // Writes held while there was no leader go now, in each connection's order.
+  std::vector<ConnId> ids;
+  for (const auto& [id, c] : conns_) ids.push_back(id);
+  for (ConnId id : ids) {
+    if (Conn* c = FindConn(id); c && c->handshaken) Pump(*c, now);
+  }
+}
+
+// Unlike a ZooKeeper follower, which drops every client when it loses its leader, this
+// server keeps its connections: reads go on (quorum reads stay linearizable while a quorum
+// of voters answers), writes wait for the next leader (CloseHeldWrites bounds the wait).
+// Only sessions with writes in flight lose their connection: those writes may or may not
+// commit under the next leader, and their client must learn that (ConnectionLoss).
+void Node::LoseLeader(Now now) {
+  leaderless_since_ms_ = now.mono_ms;
+  for (auto& [session_id, writes] : session_writes_) {
+    stats_.outstanding -= static_cast<int64_t>(writes.size());
+    auto sc = session_conn_.find(session_id);
+    if (sc == session_conn_.end()) continue;
+    if (Conn* c = FindConn(sc->second); c && !c->closing) {
+      CloseClient(*c, "the leader was lost while this session had writes in flight");
+    }
+  }
+  session_writes_.clear();
+  for (auto& [id, c] : conns_) c->writes_in_flight = 0;
+  proposed_.clear();
+  pending_ = txn::PendingChanges();
+  FailBatch(leader_batch_, "the leader was lost before it confirmed a read");
+  index_round_ = 0;
+  index_waiters_.clear();
+  index_waiters_next_.clear();
+}
+
+// Called every peer tick: connections whose next request is a write that has waited for a
+// leader longer than the bound are closed (ConnectionLoss: the client retries elsewhere).
+void Node::CloseHeldWrites(Now now) {
+  if (leaderless_since_ms_ < 0 ||
+      now.mono_ms - leaderless_since_ms_ < options_.leaderless_write_wait_ms) {
+    return;
+  }
+  for (auto& [id, c] : conns_) {
+    if (c->closing || c->queue.empty() || !c->linear.empty()) continue;
+    if (txn::IsWriteOp(c->queue.front().req.op)) {
+      CloseClient(*c, "no leader within the write wait bound; the write was not applied");
+    }
+  }
+}
+
+std::shared_ptr<const std::string> Node::EpochStartEntry(int64_t zxid) {
+  txn::Txn noop;  // a kError txn without ops: applying it only moves the zxid
+  noop.zxid = zxid;
+  return std::make_shared<const std::string>(env_->EncodeTxn(noop));
 }
 
 // Without a leader nothing in flight will be answered: close every client connection (the
@@ -113,21 +168,33 @@ void Node::OnRole(const zab::RoleChange& role, Now now) {
 // ZooKeeper follower does when it leaves the FOLLOWING state.
 void Node::DropClients(std::string_view why) {
   for (auto& [id, c] : conns_) {
-    if (c->closing) continue;
-    c->closing = true;
-    c->session_id = 0;
-    tree_->watches().RemoveWatcher(id);
-    responder_.Close(id, why);
+    if (!c->closing) CloseClient(*c, why);
   }
   session_conn_.clear();
   session_writes_.clear();
   proposed_.clear();
   pending_ = txn::PendingChanges();
-  syncs_waiting_ = 0;
+  quorum_batch_ = ReadBatch{};
+  leader_batch_ = ReadBatch{};
+  awaiting_apply_.clear();
   stats_.outstanding = 0;
 }
 
+// The session stays: its client reconnects, here or elsewhere, and goes on.
+void Node::CloseClient(Conn& c, std::string_view why) {
+  c.closing = true;
+  if (c.session_id != 0) {
+    auto sc = session_conn_.find(c.session_id);
+    if (sc != session_conn_.end() && sc->second == c.id) session_conn_.erase(sc);
+  }
+  c.session_id = 0;
+  tree_->watches().RemoveWatcher(c.id);
+  responder_.Close(c.id, why);
+}
+
 void Node::ReplaceState(InstalledState state, Now now) {
+  // Watches live in the tree being replaced, and the clients' view would jump: they go.
+  DropClients("this server is re-syncing from the leader's snapshot");
   tree_ = std::move(state.tree);
   pending_ = txn::PendingChanges();
   preparer_ = std::make_unique<txn::Preparer>(
@@ -152,8 +219,12 @@ void Node::HandlePeerPayload(zab::ServerId from, std::string_view bytes, Now now
     CAUCUS_LOG(Warn) << "ignoring a malformed message from server " << from;
     return;
   }
-  if (const auto* reply = std::get_if<SyncReply>(&*p)) {
-    OnSyncReply(reply->session_id, reply->xid, reply->zxid, now);
+  if (const auto* reply = std::get_if<ReadIndexReply>(&*p)) {
+    OnReadIndexReply(reply->id, reply->ok, reply->zxid, now);
+    return;
+  }
+  if (const auto* q = std::get_if<ReadIndexRequest>(&*p)) {
+    LeaderReadIndex(from, q->id);  // answers "not confirmed" when we do not lead
     return;
   }
   if (!IsLeader() || !peer_->serving()) return;  // the learner re-sends after re-syncing
@@ -165,9 +236,6 @@ void Node::HandlePeerPayload(zab::ServerId from, std::string_view bytes, Now now
             now);
   } else if (const auto* t = std::get_if<SessionTouches>(&*p)) {
     for (int64_t id : t->sessions) sessions_.Touch(id, now.mono_ms);
-  } else if (const auto* q = std::get_if<SyncRequest>(&*p)) {
-    peer_->SendToLearner(from, EncodePeerPayload(SyncReply{q->session_id, q->xid,
-                                                           peer_->last_logged()}));
   }
 }
 
@@ -210,67 +278,6 @@ void Node::ForwardWrite(Conn& c, const Queued& q, Now now) {
   if (!peer_->SendToLeader(EncodePeerPayload(r))) {
     // Not connected to a leader any more: the role change that follows drops this client.
     CAUCUS_LOG(Debug) << "could not forward a write: no leader";
-  }
-}
-
-// sync: answered once this server has applied everything the leader had ordered when it saw
-// the sync (ZooKeeper's semantics; quorum reads make it linearizable later).
-void Node::StartSync(Conn& c, const Queued& q, Now now) {
-  InFlightWrite w{q, c.id, true, -1};
-  if (IsLeader()) {
-    w.sync_zxid = peer_->last_logged();
-  } else {
-    peer_->SendToLeader(EncodePeerPayload(SyncRequest{c.session_id, q.req.xid}));
-  }
-  session_writes_[c.session_id].push_back(std::move(w));
-  ++c.writes_in_flight;
-  ++syncs_waiting_;
-  FinishReadySyncs(now);
-}
-
-void Node::OnSyncReply(int64_t session_id, int32_t xid, int64_t zxid, Now now) {
-  auto it = session_writes_.find(session_id);
-  if (it == session_writes_.end()) return;
-  for (auto& w : it->second) {
-    if (w.sync && w.q.req.xid == xid && w.sync_zxid < 0) {
-      w.sync_zxid = zxid;
-      break;
-    }
-  }
-  FinishReadySyncs(now);
-}
-
-// Answers the sync at the front of the session's queue if it is done; true if it did.
-bool Node::ReplySyncIfDone(int64_t session_id, Now now) {
-  auto it = session_writes_.find(session_id);
-  if (it == session_writes_.end()) return false;
-  InFlightWrite& w = it->second.front();
-  if (!w.sync || w.sync_zxid < 0 || w.sync_zxid > tree_->last_processed_zxid()) return false;
-  InFlightWrite done = std::move(w);
-  it->second.pop_front();
-  if (it->second.empty()) session_writes_.erase(it);
-  --syncs_waiting_;
-  if (Conn* c = FindConn(done.conn)) --c->writes_in_flight;
-  if (Conn* c = ReplyConn(done, session_id)) {
-    std::string body;
-    jute::OutArchive a(body);
-    a.String(std::get<jute::PathRequest>(done.q.req.body).path);
-    SendReply(*c, done.q.req.xid, Error::kOk, body, now, done.q.received_mono_ms, "SYNC");
-  } else {
-    --stats_.outstanding;
-  }
-  return true;
-}
-
-void Node::FinishReadySyncs(Now now) {
-  std::vector<int64_t> sessions;
-  for (const auto& [id, q] : session_writes_) {
-    if (q.front().sync) sessions.push_back(id);
-  }
-  for (int64_t id : sessions) {
-    bool any = false;
-    while (ReplySyncIfDone(id, now)) any = true;
-    if (any) PumpSession(id, now);
   }
 }
 

@@ -47,16 +47,16 @@ struct Writer {
     a.Int(static_cast<int32_t>(t.sessions.size()));
     for (int64_t s : t.sessions) a.Long(s);
   }
-  void operator()(const SyncRequest& s) {
-    a.Int(3);
-    a.Long(s.session_id);
-    a.Int(s.xid);
+  // Kinds 3 and 4 were the sync messages of an earlier build; never reuse them.
+  void operator()(const ReadIndexRequest& r) {
+    a.Int(5);
+    a.Long(r.id);
   }
-  void operator()(const SyncReply& s) {
-    a.Int(4);
-    a.Long(s.session_id);
-    a.Int(s.xid);
-    a.Long(s.zxid);
+  void operator()(const ReadIndexReply& r) {
+    a.Int(6);
+    a.Long(r.id);
+    a.Bool(r.ok);
+    a.Long(r.zxid);
   }
 };
 
@@ -85,15 +85,15 @@ std::optional<PeerPayload> ReadBody(jute::InArchive& a, int32_t kind) {
       }
       return t;
     }
-    case 3: {
-      SyncRequest s;
-      if (!a.Long(s.session_id) || !a.Int(s.xid)) return std::nullopt;
-      return s;
+    case 5: {
+      ReadIndexRequest r;
+      if (!a.Long(r.id)) return std::nullopt;
+      return r;
     }
-    case 4: {
-      SyncReply s;
-      if (!a.Long(s.session_id) || !a.Int(s.xid) || !a.Long(s.zxid)) return std::nullopt;
-      return s;
+    case 6: {
+      ReadIndexReply r;
+      if (!a.Long(r.id) || !a.Bool(r.ok) || !a.Long(r.zxid)) return std::nullopt;
+      return r;
     }
     default: return std::nullopt;
   }

@@ -1,7 +1,8 @@
 // PeerPayload: the host-level messages replicas exchange inside zab::AppData, encoded with the
 // jute archive (the same primitives as the client protocol):
-//   learner -> leader: a client write to order, a new session, session touches, a sync;
-//   leader -> learner: the zxid a sync must wait for.
+//   learner -> leader: a client write to order, a new session, session touches, a read index
+//     request (reads in `leader` mode);
+//   leader -> learner: the read index (the commit point confirmed by a quorum).
 // As in ZooKeeper, a learner never prepares a write itself: the leader validates it against
 // its pending changes, so every replica applies the same txn.
 #pragma once
@@ -33,18 +34,18 @@ struct ForwardedSession {
 struct SessionTouches {
   std::vector<int64_t> sessions;
 };
-struct SyncRequest {
-  int64_t session_id = 0;
-  int32_t xid = 0;
+struct ReadIndexRequest {
+  int64_t id = 0;
 };
-struct SyncReply {
-  int64_t session_id = 0;
-  int32_t xid = 0;
-  int64_t zxid = 0;  // answer the sync once this zxid is applied
+struct ReadIndexReply {
+  int64_t id = 0;
+  bool ok = false;    // false: the leader could not confirm it still leads
+  int64_t zxid = 0;   // answer the reads once this zxid is applied
 };
 
 using PeerPayload =
-    std::variant<ForwardedRequest, ForwardedSession, SessionTouches, SyncRequest, SyncReply>;
+    std::variant<ForwardedRequest, ForwardedSession, SessionTouches, ReadIndexRequest,
+                 ReadIndexReply>;
 
 std::string EncodePeerPayload(const PeerPayload& p);
 std::optional<PeerPayload> DecodePeerPayload(std::string_view bytes);

@@ -225,6 +225,7 @@ void Node::ExecuteRead(Conn& c, const Queued& q, Now now) {
       SetWatches(r, q.req, fired);
       break;
     case OpCode::kWhoAmI: WhoAmI(r, a); break;
+    case OpCode::kCaucusSetReadMode: c.read_mode = q.mode.value_or(c.read_mode); break;
     case OpCode::kMultiRead: MultiRead(r, std::get<jute::MultiRequest>(b), a); break;
     default:
       CAUCUS_LOG(Warn) << "unexpected read opcode " << static_cast<int32_t>(q.req.op);

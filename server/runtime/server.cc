@@ -37,6 +37,11 @@ node::NodeOptions OptionsFrom(const config::ServerConfig& c, uint64_t secret, in
   o.container_max_per_minute = c.container_max_per_minute;
   o.container_max_never_used_interval_ms = c.container_max_never_used_interval_ms;
   o.secret = secret;
+  o.read_mode = c.read_consistency == "quorum"   ? node::ReadMode::kQuorum
+                : c.read_consistency == "leader" ? node::ReadMode::kLeader
+                                                 : node::ReadMode::kLocal;
+  // As long as a ZooKeeper follower waits for its leader before it gives up on it.
+  o.leaderless_write_wait_ms = int64_t{c.sync_limit} * c.tick_time_ms;
   return o;
 }
 
@@ -68,13 +73,6 @@ bool MakeDir(const std::string& dir) {
 }  // namespace
 
 int RunServer(const config::ServerConfig& config) {
-  if (config.read_consistency != "local") {
-    // Serving weaker reads than the operator asked for would be a silent lie.
-    CAUCUS_LOG(Error) << "readConsistency=" << config.read_consistency
-                      << " is not available in this version; only 'local' (ZooKeeper's "
-                         "semantics, see docs/consistency.md) is";
-    return 1;
-  }
   // Caucus keeps its files in a subdirectory, so a dataDir shared with ZooKeeper's version-2/
   // files is never confused with ours.
   std::string snap_dir = config.data_dir + "/caucus";

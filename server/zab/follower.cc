@@ -24,6 +24,7 @@ void Peer::LearnerOnMessage(ChannelId ch, const Message& m) {
       return;
     }
     committed_ = std::max(committed_, std::min(u->committed, last_logged()));
+    snap_unconfirmed_ = false;  // the epoch the snapshot came from is established
     ApplyCommitted();
     if (!serving_) SetRole(true, synced_by_);
   } else if (std::holds_alternative<Ping>(m)) {
@@ -78,6 +79,7 @@ void Peer::LearnerOnSync(const Sync& s) {
       ready_.append.clear();
       ready_.truncate_after.reset();
       ready_.install_snapshot = SnapshotInstall{s.snap_zxid, s.snapshot};
+      snap_unconfirmed_ = true;
       synced_by_ = "synced with the leader by SNAP";
       break;
   }

@@ -9,6 +9,10 @@ namespace caucus::zab {
 
 using Phase = LearnerLink::Phase;
 
+namespace {
+constexpr int32_t kQuorumLostGraceTicks = 4;
+}  // namespace
+
 void Peer::LeaderOnMessage(ServerId from, ChannelId ch, const Message& m) {
   if (const auto* fi = std::get_if<FollowerInfo>(&m)) {
     LeaderOnFollowerInfo(from, ch, *fi);
@@ -132,6 +136,10 @@ void Peer::LeaderMaybeEstablish() {
     if (l.phase == Phase::kSynced) LeaderSendUpToDate(l);
   }
   ApplyCommitted();
+  // The epoch's first entry is a no-op: once a reader has applied it, every tail of an older
+  // epoch this leader dropped lies below the reader's applied zxid, so a read round that
+  // saw such a tail on some voter does not wait for it forever.
+  Propose(source_.EpochStartEntry(NextZxid()));
   LeaderTryCommit();
 }
 
@@ -260,10 +268,13 @@ void Peer::LeaderTick() {
     return;
   }
   // Like ZooKeeper's syncLimit check: a leader cut off from its quorum must stop leading,
-  // or it would keep answering reads while a new leader takes writes.
+  // or it would keep answering local reads while a new leader takes writes. The followers'
+  // links already waited syncLimit before they were dropped, so only a short grace remains
+  // (for a follower that reconnects at once); waiting syncLimit again kept a cut-off leader
+  // in place for twice as long as ZooKeeper's, and as a new leader elected meanwhile.
   if (CountVoters(Phase::kSynced) >= options_.Quorum()) {
     quorum_lost_ticks_ = 0;
-  } else if (++quorum_lost_ticks_ > options_.sync_limit_ticks) {
+  } else if (++quorum_lost_ticks_ > kQuorumLostGraceTicks) {
     BecomeLooking("lost the quorum of followers");
   }
 }

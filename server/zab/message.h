@@ -77,8 +77,21 @@ struct AppData {
   std::string payload;
 };
 
+// --- Read probes: from any member to any voter, on a read channel (see read rounds in
+// peer.h). Independent of the leader, so that they work while there is none.
+struct ReadProbe {
+  uint64_t round = 0;
+};
+struct ReadProbeReply {
+  uint64_t round = 0;
+  int64_t persisted = 0;  // the highest zxid durable in the voter's log
+  Epochs epochs;          // the voter's durable epochs (a newer accepted epoch deposes a leader)
+  int64_t committed = 0;  // what the voter knows to be committed (lets a reader learn commits)
+};
+
 using Message = std::variant<FollowerInfo, AckEpoch, AckNewLeader, Ack, LeaderInfo, Sync,
-                             NewLeader, UpToDate, Proposal, Commit, Ping, AppData>;
+                             NewLeader, UpToDate, Proposal, Commit, Ping, AppData, ReadProbe,
+                             ReadProbeReply>;
 
 const char* MessageName(const Message& m);
 

@@ -20,7 +20,8 @@ const char* PeerStateName(PeerState s) {
 const char* MessageName(const Message& m) {
   static constexpr const char* kNames[] = {"FOLLOWERINFO", "ACKEPOCH", "ACKNEWLEADER", "ACK",
                                            "LEADERINFO",   "SYNC",     "NEWLEADER",    "UPTODATE",
-                                           "PROPOSAL",     "COMMIT",   "PING",         "APPDATA"};
+                                           "PROPOSAL",     "COMMIT",   "PING",         "APPDATA",
+                                           "READPROBE",    "READPROBEREPLY"};
   return kNames[m.index()];
 }
 
@@ -105,6 +106,7 @@ void Peer::Send(ChannelId ch, ServerId to, Message m) {
 }
 
 void Peer::Tick() {
+  ReadTick();
   if (state_ == PeerState::kLooking) {
     if (auto d = election_.Tick(&ready_.votes)) Decide(*d);
   } else if (state_ == PeerState::kLeading) {
@@ -126,6 +128,14 @@ void Peer::OnNotification(ServerId from, const Notification& n) {
 }
 
 void Peer::OnMessage(ServerId from, ChannelId channel, const Message& m) {
+  if (const auto* p = std::get_if<ReadProbe>(&m)) {
+    OnReadProbe(from, channel, *p);
+    return;
+  }
+  if (const auto* r = std::get_if<ReadProbeReply>(&m)) {
+    OnReadProbeReply(from, *r);
+    return;
+  }
   if (state_ == PeerState::kLeading) {
     LeaderOnMessage(from, channel, m);
   } else if (state_ != PeerState::kLooking && channel == leader_channel_) {
@@ -137,6 +147,7 @@ void Peer::OnMessage(ServerId from, ChannelId channel, const Message& m) {
 }
 
 void Peer::OnChannelClosed(ChannelId channel) {
+  if (OnReadChannelClosed(channel)) return;
   if (state_ == PeerState::kLeading) {
     links_.erase(channel);
   } else if (state_ != PeerState::kLooking && channel == leader_channel_) {

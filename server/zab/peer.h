@@ -13,6 +13,15 @@
 // A leader that hears from less than a quorum for sync_limit ticks, or a learner that hears
 // nothing from its leader, goes back to election.
 //
+// Read rounds (for linearizable reads without the leader, after Paxos Quorum Reads): any
+// member asks every voter, on a dedicated read channel, for the highest zxid it holds
+// durably; once a quorum answered, the maximum bounds every write acknowledged before the
+// round began (an acknowledged write is durable on a quorum, and two quorums intersect). The
+// host serves the reads of the round once it has applied that far and StateIsCommitted().
+// Replies also carry commit knowledge, so a reader whose leader died can still learn commits
+// from a voter of the same epoch. Every new epoch starts with a no-op entry, so that a tail
+// of an old epoch that the new leader dropped is passed by the reader's applied zxid.
+//
 // Not thread-safe: owned by one replica loop. The host never calls into the Peer from inside
 // the processing of a Ready (take it, then act on it).
 #pragma once
@@ -55,6 +64,8 @@ class Peer {
   bool SendToLeader(std::string payload);
   // Host traffic to a synced learner (false when it has no channel to this leader).
   bool SendToLearner(ServerId id, std::string payload);
+  // Starts a read round; its result comes in Ready::read_rounds under the returned id.
+  uint64_t StartReadRound();
 
   Ready TakeReady();
 
@@ -73,6 +84,11 @@ class Peer {
   const std::deque<Entry>& log() const { return log_; }
   const Vote& vote() const { return current_vote_; }
   size_t synced_learners() const;
+  // The host's state holds only committed transactions (false after a restart until a
+  // leader or a voter of the same epoch confirms the recovered tail, and after a SNAP until
+  // the epoch it came from is established). Reads that must be linearizable need it.
+  bool StateIsCommitted() const { return !snap_unconfirmed_ && applied_ <= committed_; }
+  size_t read_rounds_in_flight() const { return read_rounds_.size(); }
   // Times a learner was sent a sync it could not apply (a TRUNC to an entry it lacks). Must
   // stay 0; the simulator checks it.
   int64_t sync_conflicts() const { return sync_conflicts_; }
@@ -105,6 +121,14 @@ class Peer {
   void LeaderTick();
   bool LeaderSelfAckedEpoch() const;
   size_t CountVoters(LearnerLink::Phase at_least) const;
+
+  // read_round.cc
+  void OnReadProbe(ServerId from, ChannelId ch, const ReadProbe& p);
+  void OnReadProbeReply(ServerId from, const ReadProbeReply& r);
+  void ProbeVoter(ServerId to, uint64_t round);
+  void FinishReadRound(uint64_t round, bool ok);
+  void ReadTick();
+  bool OnReadChannelClosed(ChannelId ch);
 
   // follower.cc
   void LearnerOnMessage(ChannelId ch, const Message& m);
@@ -158,6 +182,25 @@ class Peer {
   bool newleader_acked_ = false;
   int64_t acked_ = 0;                 // highest zxid acked to the leader
   int64_t sync_conflicts_ = 0;
+  bool snap_unconfirmed_ = false;     // state installed from a SNAP of a not yet established epoch
+
+  // Read rounds
+  struct ReadRound {
+    std::map<ServerId, bool> replied;  // voter -> whether it confirmed our leadership
+    int64_t max_persisted = 0;
+    int64_t committed_at_start = 0;
+    bool leading_at_start = false;
+    int64_t epoch_at_start = 0;
+    int32_t age_ticks = 0;
+  };
+  std::map<uint64_t, ReadRound> read_rounds_;
+  std::map<ServerId, ChannelId> read_channels_;  // ours, to each other voter
+  struct ReadBackoff {
+    int32_t wait_ticks = 0;  // until the channel may be reopened
+    int32_t next_ticks = 0;  // the wait after the next failure
+  };
+  std::map<ServerId, ReadBackoff> read_backoff_;  // voters whose read channel failed
+  uint64_t next_read_round_ = 1;
 };
 
 }  // namespace caucus::zab

@@ -5,7 +5,7 @@
 //   2. open/close channels, send `votes` and `messages`;
 //   3. queue `append` to the log (asynchronous; report with Peer::OnPersisted(generation, z));
 //   4. apply `commit` to the state machine, in order;
-//   5. act on `role` and `app` (received host traffic).
+//   5. act on `role` and `app` (received host traffic), then `read_rounds`.
 // The core sends a message that claims durability (ACK, ACKEPOCH, NEWLEADER ack) only after
 // the matching persistence was reported, so the host needs no ordering of its own beyond this.
 #pragma once
@@ -54,6 +54,20 @@ struct Received {
   std::string payload;
 };
 
+// A read round finished (see Peer::StartReadRound).
+struct ReadRoundDone {
+  uint64_t round = 0;
+  bool ok = false;  // false: no quorum answered in time
+  // The highest zxid durable on any voter of the answering quorum: every write acknowledged
+  // before the round started is at or below it.
+  int64_t max_persisted = 0;
+  // Leader only: no voter of the quorum had accepted a newer epoch, so this peer was still
+  // the leader after the round started, and `committed_at_start` covers every write
+  // acknowledged before it started (a ReadIndex, as etcd's).
+  bool leadership_confirmed = false;
+  int64_t committed_at_start = 0;
+};
+
 struct Ready {
   std::optional<Epochs> epochs;
   std::optional<int64_t> truncate_after;
@@ -67,11 +81,12 @@ struct Ready {
   std::vector<Entry> commit;
   std::optional<RoleChange> role;
   std::vector<Received> app;
+  std::vector<ReadRoundDone> read_rounds;
 
   bool empty() const {
     return !epochs && !truncate_after && !install_snapshot && open.empty() && close.empty() &&
            votes.empty() && messages.empty() && append.empty() && commit.empty() && !role &&
-           app.empty();
+           app.empty() && read_rounds.empty();
   }
 };
 

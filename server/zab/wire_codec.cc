@@ -92,6 +92,17 @@ void ToPb(const Ping& m, pb::ChannelMessage& out) {
 void ToPb(const AppData& m, pb::ChannelMessage& out) {
   out.mutable_app_data()->set_payload(m.payload);
 }
+void ToPb(const ReadProbe& m, pb::ChannelMessage& out) {
+  out.mutable_read_probe()->set_round(m.round);
+}
+void ToPb(const ReadProbeReply& m, pb::ChannelMessage& out) {
+  pb::ReadProbeReply* p = out.mutable_read_probe_reply();
+  p->set_round(m.round);
+  p->set_persisted(m.persisted);
+  p->set_accepted_epoch(m.epochs.accepted);
+  p->set_current_epoch(m.epochs.current);
+  p->set_committed(m.committed);
+}
 
 // --- Decoding: the oneof case selects the alternative ---
 
@@ -129,6 +140,12 @@ std::optional<Message> FromPb(pb::ChannelMessage& p) {
     case M::kCommit: return Commit{p.commit().zxid()};
     case M::kPing: return Ping{p.ping().committed()};
     case M::kAppData: return AppData{std::move(*p.mutable_app_data()->mutable_payload())};
+    case M::kReadProbe: return ReadProbe{p.read_probe().round()};
+    case M::kReadProbeReply: {
+      const pb::ReadProbeReply& r = p.read_probe_reply();
+      return ReadProbeReply{r.round(), r.persisted(),
+                            Epochs{r.accepted_epoch(), r.current_epoch()}, r.committed()};
+    }
     case M::BODY_NOT_SET: break;
   }
   return std::nullopt;

@@ -35,9 +35,9 @@ def free_ports(n):
     return ports
 
 
-def four_letter(port, word, timeout=2.0):
+def four_letter(port, word, timeout=2.0, host="127.0.0.1"):
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        with socket.create_connection((host, port), timeout=timeout) as s:
             s.sendall(word.encode())
             out = b""
             while True:
@@ -50,8 +50,10 @@ def four_letter(port, word, timeout=2.0):
 
 
 class Member:
-    def __init__(self, sid, base, ports, server_lines, observer=False):
+    def __init__(self, sid, base, ports, server_lines, observer=False, host="127.0.0.1",
+                 extra=None):
         self.sid = sid
+        self.host = host  # the client port's address (clientPortAddress)
         self.client_port = ports[0]
         self.dir = os.path.join(base, "m%d" % sid)
         os.makedirs(self.dir, exist_ok=True)
@@ -61,7 +63,7 @@ class Member:
         with open(self.cfg, "w") as f:
             f.write("tickTime=%d\ninitLimit=10\nsyncLimit=5\n" % TICK_MS)
             f.write("dataDir=%s\nclientPort=%d\n" % (self.dir, self.client_port))
-            f.write("clientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\n")
+            f.write("clientPortAddress=%s\n4lw.commands.whitelist=*\n" % host)
             f.write("admin.enableServer=false\n")
             # ZooKeeper's default: a learner more than 500 txns behind is sent a snapshot.
             f.write("commitLogCount=500\n")
@@ -71,6 +73,8 @@ class Member:
                 f.write("snapshotSizeFactor=-1\n")
             if observer:
                 f.write("peerType=observer\n")
+            for k, v in (extra or {}).items():
+                f.write("%s=%s\n" % (k, v))
             f.write(server_lines)
         self.proc = None
 
@@ -110,7 +114,7 @@ class Member:
         self.proc = None
 
     def mode(self):
-        for line in four_letter(self.client_port, "srvr").splitlines():
+        for line in four_letter(self.client_port, "srvr", host=self.host).splitlines():
             if line.startswith("Mode:"):
                 return line.split(":", 1)[1].strip()
         return None
@@ -131,20 +135,28 @@ class Member:
 
 
 class Ensemble:
-    def __init__(self, size=3, observers=0):
+    member_class = Member  # subclasses (netns.NetnsEnsemble) run members differently
+
+    def __init__(self, size=3, observers=0, extra=None):
+        """`extra`: more zoo.cfg settings for every member (e.g. readConsistency)."""
         self.base = tempfile.mkdtemp(prefix="caucus-ensemble-")
         total = size + observers
+        addrs = self.addresses(total)
+        lines = "".join("server.%d=%s:%d:%d%s\n"
+                        % (i + 1, host, p[1], p[2], ":observer" if i >= size else "")
+                        for i, (host, p) in enumerate(addrs))
+        self.members = [self.member_class(i + 1, self.base, p, lines, observer=i >= size,
+                                          host=host, extra=extra)
+                        for i, (host, p) in enumerate(addrs)]
+
+    def addresses(self, total):
+        """(address, [client, quorum, election port]) of each member: all on loopback here."""
         flat = free_ports(3 * total)  # all at once: no port handed out twice
-        ports = [flat[3 * i:3 * i + 3] for i in range(total)]
-        lines = "".join("server.%d=127.0.0.1:%d:%d%s\n"
-                        % (i + 1, p[1], p[2], ":observer" if i >= size else "")
-                        for i, p in enumerate(ports))
-        self.members = [Member(i + 1, self.base, ports[i], lines, observer=i >= size)
-                        for i in range(total)]
+        return [("127.0.0.1", flat[3 * i:3 * i + 3]) for i in range(total)]
 
     def hosts(self, members=None):
         ms = members or self.members
-        return ",".join("127.0.0.1:%d" % m.client_port for m in ms)
+        return ",".join("%s:%d" % (m.host, m.client_port) for m in ms)
 
     def start(self):
         for m in self.members:

@@ -1,6 +1,9 @@
 // caucus_sim: runs the ZAB simulation for one seed or a range of seeds.
 //   caucus_sim --seed N [--voters 3|5] [--observers K] [--verbose]   replay one schedule
 //   caucus_sim --seeds FROM:TO [--voters 3|5]                         sweep
+//   --local-reads   answer reads from local state (ZooKeeper's reads): the linearizability
+//                   checker is expected to fail some seeds
+//   --no-reads      writes only
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -33,9 +36,13 @@ int main(int argc, char** argv) {
       c.observers = std::stoi(next());
     } else if (a == "--verbose") {
       c.verbose = true;
+    } else if (a == "--local-reads") {
+      c.local_reads = true;
+    } else if (a == "--no-reads") {
+      c.reads = false;
     } else {
       std::fprintf(stderr, "usage: caucus_sim (--seed N | --seeds A:B) [--voters N] "
-                           "[--observers N] [--verbose]\n");
+                           "[--observers N] [--local-reads | --no-reads] [--verbose]\n");
       return 2;
     }
   }
@@ -50,8 +57,10 @@ int main(int argc, char** argv) {
                   static_cast<unsigned long long>(s), r.failure.c_str(),
                   static_cast<unsigned long long>(s), c.voters, c.observers);
     } else if (from == to) {
-      std::printf("seed %llu ok: %lld acked writes, %lld epochs, %lld crashes, %lld partitions\n",
+      std::printf("seed %llu ok: %lld acked writes, %lld reads (%s), %lld epochs, %lld crashes, "
+                  "%lld partitions\n",
                   static_cast<unsigned long long>(s), static_cast<long long>(r.acked_writes),
+                  static_cast<long long>(r.reads), r.linearizability.c_str(),
                   static_cast<long long>(r.elections), static_cast<long long>(r.crashes),
                   static_cast<long long>(r.partitions));
     }

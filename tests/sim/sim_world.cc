@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <sstream>
+
+#include "tests/sim/linearizability.h"
 
 namespace caucus::sim {
 namespace {
@@ -13,6 +16,31 @@ using zab::Entry;
 using zab::ServerId;
 
 using State = std::vector<std::pair<int64_t, std::string>>;  // applied (zxid, value)
+
+constexpr int kKeys = 4;
+
+// A client write's value is "<key>:<unique>"; the epoch no-ops have no key.
+std::string KeyOf(const std::string& value) {
+  size_t colon = value.find(':');
+  return colon == std::string::npos ? std::string() : value.substr(0, colon);
+}
+
+// Each key as a register: its last value and version (the number of writes to it).
+struct Registers {
+  std::map<std::string, RegisterState> keys;
+  void Apply(const std::string& value) {
+    std::string k = KeyOf(value);
+    if (k.empty()) return;
+    RegisterState& r = keys[k];
+    r.value = value;
+    ++r.version;
+  }
+  static Registers Of(const State& s) {
+    Registers r;
+    for (const auto& [z, v] : s) r.Apply(v);
+    return r;
+  }
+};
 
 std::string EncodeState(const State& s) {
   std::string out;
@@ -85,10 +113,14 @@ struct Replica : zab::StateSource {
   std::deque<PendingWrite> writes;
   int64_t disk_slow_until = 0;
   std::set<std::string> submitted;  // values this replica's clients sent
+  Registers registers;  // `state` as registers, for reads
 
   zab::StateSnapshot TakeSnapshot() override {
     return zab::StateSnapshot{state.empty() ? disk_snap_zxid : state.back().first,
                               std::make_shared<const std::string>(EncodeState(state))};
+  }
+  std::shared_ptr<const std::string> EpochStartEntry(int64_t zxid) override {
+    return std::make_shared<const std::string>("noop@" + std::to_string(zxid));
   }
   int64_t DiskLast() const { return disk_log.empty() ? disk_snap_zxid : disk_log.back().zxid; }
 };
@@ -146,6 +178,10 @@ class World {
   void OnRole(Replica& r, const zab::RoleChange& role);
   void CompleteWrite(ServerId id);
   void Submit();
+  void Read();
+  void OnReadRound(Replica& r, const zab::ReadRoundDone& d);
+  void ServeReads(Replica& r);
+  void CheckHistory();
   void MaybeSnapshot(Replica& r);
 
   // --- network ---
@@ -188,6 +224,25 @@ class World {
   std::map<int64_t, std::string> committed_;          // zxid -> value, as any replica applied
   std::map<std::string, int64_t> acked_;              // value -> zxid, acknowledged to a client
   std::map<int64_t, ServerId> epoch_leader_;          // established leader per epoch
+  // Client history, for the linearizability check.
+  struct PendingRead {
+    ServerId replica = 0;
+    uint32_t incarnation = 0;
+    uint64_t round = 0;
+    History::OpId op = 0;
+    std::string key;
+    int64_t target = -1;  // known once the round is done
+  };
+  History history_;
+  std::map<std::string, History::OpId> write_ops_;  // value -> its op
+  struct FirstApply {
+    int64_t t = 0;
+    int32_t version = 0;
+  };
+  std::map<std::string, FirstApply> first_applied_;  // value -> when it was first applied
+  std::set<std::string> final_values_;  // the converged state's values (set by CheckFinal)
+  std::vector<PendingRead> reads_;
+  int64_t next_client_ = 1;
 };
 
 void World::Start(Replica& r) {
@@ -198,6 +253,7 @@ void World::Start(Replica& r) {
   // Recovery applies the snapshot and every logged entry (as the real server does).
   r.state = r.disk_snap;
   for (const auto& e : r.disk_log) r.state.emplace_back(e.zxid, *e.data);
+  r.registers = Registers::Of(r.state);
   zab::PeerOptions o = options_;
   o.id = r.id;
   o.incarnation = ++r.incarnation;
@@ -231,6 +287,8 @@ void World::Crash(Replica& r) {
   r.peer.reset();
   r.writes.clear();  // not durable: lost
   r.state.clear();
+  // Its clients' reads in progress never get an answer (they stay open in the history).
+  std::erase_if(reads_, [&r](const PendingRead& p) { return p.replica == r.id; });
   for (auto& [ch, c] : channels_) {
     if (c.open && (c.opener == r.id || c.other == r.id)) BreakChannel(ch);
   }
@@ -259,6 +317,8 @@ void World::Process(Replica& r) {
     }
     for (const auto& e : rd.commit) Apply(r, e);
     if (rd.role) OnRole(r, *rd.role);
+    for (const auto& d : rd.read_rounds) OnReadRound(r, d);
+    ServeReads(r);
     for (const auto& a : rd.app) {
       if (r.peer->state() == zab::PeerState::kLeading && r.peer->serving()) {
         r.peer->Propose(std::make_shared<const std::string>(a.payload));
@@ -289,6 +349,7 @@ void World::InstallSnapshot(Replica& r, const zab::SnapshotInstall& s) {
   r.disk_snap_zxid = s.zxid;
   r.disk_snap = DecodeState(*s.state);
   r.state = r.disk_snap;
+  r.registers = Registers::Of(r.state);
   Trace("replica " + std::to_string(r.id) + " installed snapshot at " + base::Hex(s.zxid));
   // A snapshot is the committed state: it must agree with everything committed so far.
   int64_t last = 0;
@@ -338,8 +399,17 @@ void World::Apply(Replica& r, const Entry& e) {
   }
   committed_[e.zxid] = *e.data;
   r.state.emplace_back(e.zxid, *e.data);
+  r.registers.Apply(*e.data);
+  if (!KeyOf(*e.data).empty()) {
+    first_applied_.try_emplace(*e.data, FirstApply{now_, r.registers.keys[KeyOf(*e.data)].version});
+  }
   if (r.submitted.erase(*e.data)) {
     acked_[*e.data] = e.zxid;  // the client gets its answer
+    auto op = write_ops_.find(*e.data);
+    if (op != write_ops_.end()) {
+      history_.Complete(op->second,
+                        OpResult::Written(r.registers.keys[KeyOf(*e.data)].version), now_);
+    }
     if (c_.verbose) Trace("replica " + std::to_string(r.id) + " acked " + base::Hex(e.zxid));
   }
 }
@@ -392,6 +462,12 @@ void World::SendVote(ServerId from, const zab::OutVote& v) {
     At(now_ + Rand(1, 40), [this, from, to, n] {
       Replica& r = *replicas_[to];
       if (!r.up || !Connected(from, to)) return;
+      if (c_.verbose && std::getenv("SIM_TRACE_VOTES")) {
+        Trace("  vote " + std::to_string(from) + "->" + std::to_string(to) + " leader=" +
+              std::to_string(n.vote.leader) + " epoch=" + std::to_string(n.vote.epoch) +
+              " zxid=" + base::Hex(n.vote.zxid) + " state=" + zab::PeerStateName(n.state) +
+              " round=" + std::to_string(n.round));
+      }
       r.peer->OnNotification(from, n);
       Process(r);
     });
@@ -462,18 +538,111 @@ void World::Submit() {
     }
     if (!up.empty()) {
       Replica& r = *replicas_[up[static_cast<size_t>(Rand(0, static_cast<int64_t>(up.size()) - 1))]];
-      std::string v = "v" + std::to_string(next_value_++);
+      std::string key = "k" + std::to_string(Rand(0, kKeys - 1));
+      std::string v = key + ":v" + std::to_string(next_value_++);
       bool sent = false;
       if (r.peer->state() == zab::PeerState::kLeading) {
         sent = r.peer->Propose(std::make_shared<const std::string>(v)) != 0;
       } else {
         sent = r.peer->SendToLeader(v);
       }
-      if (sent) r.submitted.insert(v);
+      if (sent) {
+        r.submitted.insert(v);
+        write_ops_[v] = history_.InvokeWrite(next_client_++, key, v, kAnyVersion, now_);
+      }
       Process(r);
     }
   }
   At(now_ + Rand(2, 15), [this] { Submit(); });
+}
+
+// A client reads a key on any replica that is up, leader or not.
+void World::Read() {
+  if (writes_on_) {
+    std::vector<ServerId> up;
+    for (auto& [id, r] : replicas_) {
+      if (r->up) up.push_back(id);
+    }
+    if (!up.empty()) {
+      Replica& r = *replicas_[up[static_cast<size_t>(Rand(0, static_cast<int64_t>(up.size()) - 1))]];
+      std::string key = "k" + std::to_string(Rand(0, kKeys - 1));
+      History::OpId op = history_.InvokeRead(next_client_++, key, now_);
+      if (c_.local_reads) {
+        const RegisterState& reg = r.registers.keys[key];
+        history_.Complete(op, OpResult::Read(reg.value, reg.version), now_);
+        ++result_.reads;
+      } else {
+        reads_.push_back(PendingRead{r.id, r.incarnation, r.peer->StartReadRound(), op, key});
+        Process(r);
+      }
+    }
+  }
+  At(now_ + Rand(2, 15), [this] { Read(); });
+}
+
+void World::OnReadRound(Replica& r, const zab::ReadRoundDone& d) {
+  for (auto it = reads_.begin(); it != reads_.end();) {
+    if (it->replica != r.id || it->incarnation != r.incarnation || it->round != d.round) {
+      ++it;
+    } else if (!d.ok) {
+      it = reads_.erase(it);  // timed out: the client never learns; the history keeps it open
+    } else {
+      it->target = d.max_persisted;
+      ++it;
+    }
+  }
+}
+
+// Answers the replica's reads whose round is done, once it has applied that far and holds
+// only committed transactions (what the server's linear_reads.cc waits for).
+void World::ServeReads(Replica& r) {
+  if (!r.peer->StateIsCommitted()) return;
+  int64_t applied = r.state.empty() ? r.disk_snap_zxid : r.state.back().first;
+  for (auto it = reads_.begin(); it != reads_.end();) {
+    if (it->replica == r.id && it->incarnation == r.incarnation && it->target >= 0 &&
+        applied >= it->target) {
+      const RegisterState& reg = r.registers.keys[it->key];
+      history_.Complete(it->op, OpResult::Read(reg.value, reg.version), now_);
+      ++result_.reads;
+      it = reads_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+// A write whose client never heard back (its replica crashed or lost its leader) is open in
+// the history, which makes the search exponential. What happened to it is mostly known here:
+// if some replica applied it from the commit stream, it was committed by then, so every read
+// that starts later must see it (a quorum holds it): it counts as completed at that moment,
+// with the version it created. If it is not in the converged state, nobody can have read it
+// (reads see committed state only), and it is left out. Both are stronger than
+// linearizability asks, and hold for ZAB with quorum reads. The rest (committed, but applied
+// only through recovery or a snapshot) stays open.
+void World::CheckHistory() {
+  std::vector<Op> ops = history_.ops();
+  std::erase_if(ops, [this](Op& op) {
+    if (op.kind != OpKind::kWrite || op.outcome != Outcome::kIndeterminate) return false;
+    auto it = first_applied_.find(op.value);
+    if (it == first_applied_.end()) return !final_values_.count(op.value);
+    op.outcome = Outcome::kOk;
+    op.version = it->second.version;
+    op.return_time = std::max(op.call_time, it->second.t);
+    return false;
+  });
+  CheckResult v = CheckLinearizable(ops, history_.initial());
+  result_.linearizability = VerdictName(v.verdict);
+  if (v.verdict != CheckResult::kLinearizable) {
+    if (c_.verbose) {
+      for (const Op& op : ops) {
+        if (op.key == v.key) std::printf("  history: %s\n", DescribeOp(op).c_str());
+      }
+      for (const auto& [z, val] : committed_) {
+        if (KeyOf(val) == v.key) std::printf("  committed %s %s\n", base::Hex(z).c_str(), val.c_str());
+      }
+    }
+    Fail("the client history is " + result_.linearizability + ": " + v.explanation);
+  }
 }
 
 void World::Partition() {
@@ -540,7 +709,10 @@ void World::CheckFinal() {
     if (r->peer->sync_conflicts() != 0) Fail("a learner was sent a sync it could not apply");
   }
   std::set<int64_t> have;
-  for (const auto& [z, v] : leader->state) have.insert(z);
+  for (const auto& [z, v] : leader->state) {
+    have.insert(z);
+    final_values_.insert(v);
+  }
   for (const auto& [v, z] : acked_) {
     if (!have.count(z)) Fail("acknowledged write " + v + " at " + base::Hex(z) + " was lost");
   }
@@ -551,6 +723,7 @@ SimResult World::Run() {
   for (auto& [id, r] : replicas_) Start(*r);
   ScheduleFaults();
   At(Rand(1, 20), [this] { Submit(); });
+  if (c_.reads) At(Rand(1, 20), [this] { Read(); });
   int64_t end = c_.fault_ms + c_.settle_ms;
   while (!events_.empty() && result_.ok) {
     Event e = events_.top();
@@ -560,6 +733,7 @@ SimResult World::Run() {
     e.fn();
   }
   if (result_.ok) CheckFinal();
+  if (c_.reads && (result_.ok || (c_.local_reads && !final_values_.empty()))) CheckHistory();
   result_.acked_writes = static_cast<int64_t>(acked_.size());
   return result_;
 }

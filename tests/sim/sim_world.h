@@ -11,6 +11,9 @@
 // without holes; an acknowledged write is in the log or state of every later leader; nothing
 // is acknowledged before it is durable. The end of a run heals every fault and requires the
 // ensemble to converge and every acknowledged write to survive.
+// Clients write and read a few keys on any replica (reads through read rounds, answered once
+// the replica has applied the round's zxid, whether or not it has a leader); the history of
+// every operation, timed-out ones included, must be linearizable (tests/sim/linearizability.h).
 // One seed = one exact schedule: a failure prints the seed to replay.
 #pragma once
 
@@ -41,6 +44,12 @@ struct SimConfig {
   double vote_loss = 0.1;
   double vote_dup = 0.05;
   double channel_break = 0.002;  // per message
+  // Clients also read (a key per write and read, out of a few), and the history of reads
+  // and writes is checked for linearizability at the end. `local_reads` answers reads from
+  // the replica's state as it is (ZooKeeper's local reads) instead of after a read round:
+  // the checker must catch those, which shows it can.
+  bool reads = true;
+  bool local_reads = false;
   bool verbose = false;
 };
 
@@ -51,6 +60,10 @@ struct SimResult {
   int64_t elections = 0;  // epochs established
   int64_t crashes = 0;
   int64_t partitions = 0;
+  int64_t reads = 0;  // reads answered (and checked)
+  // Linearizability of the client history: "linearizable", "not linearizable" or "unknown"
+  // (the checker ran out of budget); empty when reads are off.
+  std::string linearizability;
 };
 
 SimResult RunSimulation(const SimConfig& config);

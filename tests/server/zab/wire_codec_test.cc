@@ -62,6 +62,13 @@ void ExpectSame(const Proposal& a, const Proposal& b) { ExpectSameEntry(a.entry,
 void ExpectSame(const Commit& a, const Commit& b) { EXPECT_EQ(a.zxid, b.zxid); }
 void ExpectSame(const Ping& a, const Ping& b) { EXPECT_EQ(a.committed, b.committed); }
 void ExpectSame(const AppData& a, const AppData& b) { EXPECT_EQ(a.payload, b.payload); }
+void ExpectSame(const ReadProbe& a, const ReadProbe& b) { EXPECT_EQ(a.round, b.round); }
+void ExpectSame(const ReadProbeReply& a, const ReadProbeReply& b) {
+  EXPECT_EQ(a.round, b.round);
+  EXPECT_EQ(a.persisted, b.persisted);
+  EXPECT_EQ(a.epochs, b.epochs);
+  EXPECT_EQ(a.committed, b.committed);
+}
 
 void ExpectRoundTrip(const Message& m) {
   SCOPED_TRACE(MessageName(m));
@@ -98,6 +105,9 @@ std::vector<Message> EveryKind() {
       Ping{456},
       AppData{std::string("\x00\x01\xff", 3)},
       AppData{""},
+      ReadProbe{0},
+      ReadProbe{~uint64_t{0}},
+      ReadProbeReply{9, big, Epochs{4, 3}, big - 5},
   };
 }
 

@@ -1,0 +1,119 @@
+// Read rounds (see peer.h): the quorum half of a linearizable read, without the leader.
+#include <algorithm>
+#include <vector>
+
+#include "server/zab/peer.h"
+
+namespace caucus::zab {
+
+namespace {
+// How often a round asks the voters that have not answered again (a read channel may have
+// been closed and reopened meanwhile).
+constexpr int32_t kReprobeTicks = 4;
+// After a read channel to a voter fails, it is not reopened for a while (doubling up to the
+// maximum): a dead voter must not cost a connection attempt, and a log line, per round.
+constexpr int32_t kReopenFirstTicks = 8;
+constexpr int32_t kReopenMaxTicks = 80;
+}  // namespace
+
+uint64_t Peer::StartReadRound() {
+  uint64_t id = next_read_round_++;
+  ReadRound& r = read_rounds_[id];
+  r.committed_at_start = committed_;
+  r.leading_at_start = state_ == PeerState::kLeading && established_;
+  r.epoch_at_start = epoch_;
+  if (options_.IsVoter(options_.id)) {
+    r.replied[options_.id] = true;
+    r.max_persisted = persisted_;
+  }
+  for (ServerId v : options_.voters) {
+    if (v != options_.id) ProbeVoter(v, id);
+  }
+  if (r.replied.size() >= options_.Quorum()) FinishReadRound(id, true);  // a single voter
+  return id;
+}
+
+void Peer::ProbeVoter(ServerId to, uint64_t round) {
+  if (!read_channels_.count(to)) {
+    auto b = read_backoff_.find(to);
+    if (b != read_backoff_.end() && b->second.wait_ticks > 0) return;
+  }
+  auto [it, fresh] = read_channels_.try_emplace(to, 0);
+  if (fresh) {
+    it->second = NewChannel();
+    ready_.open.push_back(OpenChannel{it->second, to});
+  }
+  Send(it->second, to, ReadProbe{round});
+}
+
+// Any voter answers, whatever its role: that is what keeps reads going without a leader.
+void Peer::OnReadProbe(ServerId from, ChannelId ch, const ReadProbe& p) {
+  if (!options_.IsVoter(options_.id)) return;
+  Send(ch, from, ReadProbeReply{p.round, persisted_, epochs_, committed_});
+}
+
+void Peer::OnReadProbeReply(ServerId from, const ReadProbeReply& reply) {
+  if (!options_.IsVoter(from)) return;
+  read_backoff_.erase(from);
+  // The rinse: a voter synced to the same epoch, knowing commits of that epoch, shares our
+  // log up to them (both logs are that epoch's leader's, whose commits are a prefix of it),
+  // so its knowledge is ours. It spares a reader whose leader died before telling it of the
+  // last commits from waiting for the next epoch.
+  if (epochs_.current > 0 && reply.epochs.current == epochs_.current &&
+      EpochOf(reply.committed) == epochs_.current && reply.committed > committed_) {
+    committed_ = std::max(committed_, std::min(reply.committed, last_logged()));
+    ApplyCommitted();
+  }
+  auto it = read_rounds_.find(reply.round);
+  if (it == read_rounds_.end()) return;  // finished already, or a duplicate
+  ReadRound& r = it->second;
+  if (!r.replied.emplace(from, reply.epochs.accepted <= r.epoch_at_start).second) return;
+  r.max_persisted = std::max(r.max_persisted, reply.persisted);
+  if (r.replied.size() >= options_.Quorum()) FinishReadRound(reply.round, true);
+}
+
+void Peer::FinishReadRound(uint64_t round, bool ok) {
+  auto it = read_rounds_.find(round);
+  if (it == read_rounds_.end()) return;
+  const ReadRound& r = it->second;
+  ReadRoundDone done{round, ok, r.max_persisted, false, r.committed_at_start};
+  done.leadership_confirmed =
+      ok && r.leading_at_start && state_ == PeerState::kLeading && established_ &&
+      epoch_ == r.epoch_at_start &&
+      std::all_of(r.replied.begin(), r.replied.end(), [](const auto& kv) { return kv.second; });
+  ready_.read_rounds.push_back(done);
+  read_rounds_.erase(it);
+}
+
+void Peer::ReadTick() {
+  for (auto& [id, b] : read_backoff_) {
+    if (b.wait_ticks > 0) --b.wait_ticks;
+  }
+  std::vector<uint64_t> expired;
+  for (auto& [id, r] : read_rounds_) {
+    if (++r.age_ticks > options_.sync_limit_ticks) {
+      expired.push_back(id);
+    } else if (r.age_ticks % kReprobeTicks == 0) {
+      for (ServerId v : options_.voters) {
+        if (!r.replied.count(v)) ProbeVoter(v, id);
+      }
+    }
+  }
+  for (uint64_t id : expired) FinishReadRound(id, false);
+}
+
+bool Peer::OnReadChannelClosed(ChannelId ch) {
+  for (auto it = read_channels_.begin(); it != read_channels_.end(); ++it) {
+    if (it->second == ch) {
+      ReadBackoff& b = read_backoff_[it->first];
+      b.next_ticks = b.next_ticks == 0 ? kReopenFirstTicks
+                                       : std::min(b.next_ticks * 2, kReopenMaxTicks);
+      b.wait_ticks = b.next_ticks;
+      read_channels_.erase(it);  // a later probe to that voter opens a new one
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace caucus::zab
