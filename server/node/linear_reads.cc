@@ -30,6 +30,10 @@ const char* ReadModeName(ReadMode m) {
 
 namespace {
 
+// Tickets of one mode in flight at once. Reads that arrive while they are all out wait for
+// the next one, so the cost of a round is shared by every read that arrived during the last.
+constexpr size_t kTicketsInFlight = 1;
+
 // The reads a mode applies to: those that return znode state. Pings, watches management and
 // whoAmI are answered locally whatever the mode (in order all the same).
 bool IsDataRead(OpCode op) {
@@ -95,14 +99,14 @@ void Node::EnqueueLinear(Conn& c, Queued q, Now now) {
         r.q.req.op == OpCode::kSync ? ReadMode::kQuorum : r.q.mode.value_or(c.read_mode);
     r.q.mode = mode;
     ReadBatch& b = BatchOf(mode);
-    if (b.ticket == 0) {
-      b.ticket = StartTicket(mode);
-      if (b.ticket == 0) {
+    if (b.inflight.size() < kTicketsInFlight) {
+      uint64_t t = StartTicket(mode);
+      if (t == 0) {
         CloseClient(c, "a linearizable read needs a leader, and this server has none");
         return;
       }
-      b.conns.push_back(c.id);
-      r.ticket = b.ticket;
+      b.inflight[t].push_back(c.id);
+      r.ticket = t;
     } else if (b.next.empty() || b.next.back() != c.id) {
       b.next.push_back(c.id);
     }
@@ -125,10 +129,10 @@ uint64_t Node::StartTicket(ReadMode mode) {
 
 void Node::OnTicketDone(ReadMode mode, uint64_t ticket, bool ok, int64_t target, Now now) {
   ReadBatch& b = BatchOf(mode);
-  if (b.ticket != ticket || ticket == 0) return;
-  std::vector<ConnId> done = std::move(b.conns);
-  b.conns.clear();
-  b.ticket = 0;
+  auto it = b.inflight.find(ticket);
+  if (it == b.inflight.end()) return;
+  std::vector<ConnId> done = std::move(it->second);
+  b.inflight.erase(it);
   for (ConnId id : done) {
     Conn* c = FindConn(id);
     if (!c || c->closing) continue;
@@ -143,18 +147,18 @@ void Node::OnTicketDone(ReadMode mode, uint64_t ticket, bool ok, int64_t target,
   if (!b.next.empty()) {
     std::vector<ConnId> next = std::move(b.next);
     b.next.clear();
-    b.ticket = StartTicket(mode);
+    uint64_t t = StartTicket(mode);
     for (ConnId id : next) {
       Conn* c = FindConn(id);
       if (!c || c->closing) continue;
-      if (b.ticket == 0) {
+      if (t == 0) {
         CloseClient(*c, "a linearizable read needs a leader, and this server has none");
         continue;
       }
       for (LinearRead& r : c->linear) {
-        if (r.ticket == 0 && r.q.mode == mode) r.ticket = b.ticket;
+        if (r.ticket == 0 && r.q.mode == mode) r.ticket = t;
       }
-      b.conns.push_back(id);
+      b.inflight[t].push_back(id);
     }
   }
   for (ConnId id : done) {
@@ -196,19 +200,16 @@ void Node::ServeAwaiting(Now now) {
 }
 
 void Node::FailBatch(ReadBatch& b, std::string_view why) {
-  for (auto* list : {&b.conns, &b.next}) {
-    for (ConnId id : *list) {
-      if (Conn* c = FindConn(id); c && !c->closing) CloseClient(*c, why);
-    }
-    list->clear();
+  std::vector<ConnId> ids = std::move(b.next);
+  for (auto& [ticket, conns] : b.inflight) ids.insert(ids.end(), conns.begin(), conns.end());
+  b = ReadBatch{};
+  for (ConnId id : ids) {
+    if (Conn* c = FindConn(id); c && !c->closing) CloseClient(*c, why);
   }
-  b.ticket = 0;
 }
 
 void Node::OnReadRound(const zab::ReadRoundDone& done, Now now) {
-  if (done.round == quorum_batch_.ticket) {
-    OnTicketDone(ReadMode::kQuorum, done.round, done.ok, done.max_persisted, now);
-  }
+  OnTicketDone(ReadMode::kQuorum, done.round, done.ok, done.max_persisted, now);
   if (done.round != index_round_) return;
   std::vector<IndexWaiter> waiters = std::move(index_waiters_);
   index_waiters_.clear();

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -153,9 +154,8 @@ class Node : public zab::StateSource {
   // The linearizable reads of one mode that share one quorum round (or one read index):
   // concurrent reads cost one round between them.
   struct ReadBatch {
-    uint64_t ticket = 0;          // in flight (0 = none)
-    std::vector<ConnId> conns;    // connections with reads on the ticket in flight
-    std::vector<ConnId> next;     // connections with reads for the next ticket
+    std::map<uint64_t, std::vector<ConnId>> inflight;  // ticket -> connections with reads on it
+    std::vector<ConnId> next;  // connections with reads for the next ticket
   };
   // A client write submitted to Propose and not yet committed (or failed). Kept per session,
   // not per connection: a client that loses its connection reconnects the same session on a

@@ -29,6 +29,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "server/zab/election.h"
@@ -127,6 +128,7 @@ class Peer {
   void OnReadProbeReply(ServerId from, const ReadProbeReply& r);
   void ProbeVoter(ServerId to, uint64_t round);
   void FinishReadRound(uint64_t round, bool ok);
+  void WidenReadRound(uint64_t round);
   void ReadTick();
   bool OnReadChannelClosed(ChannelId ch);
 
@@ -187,6 +189,7 @@ class Peer {
   // Read rounds
   struct ReadRound {
     std::map<ServerId, bool> replied;  // voter -> whether it confirmed our leadership
+    std::set<ServerId> probed;         // voters asked so far
     int64_t max_persisted = 0;
     int64_t committed_at_start = 0;
     bool leading_at_start = false;
@@ -201,6 +204,7 @@ class Peer {
   };
   std::map<ServerId, ReadBackoff> read_backoff_;  // voters whose read channel failed
   uint64_t next_read_round_ = 1;
+  size_t read_turn_ = 0;  // rotates which voters a round asks first
 };
 
 }  // namespace caucus::zab

@@ -16,21 +16,46 @@ constexpr int32_t kReopenFirstTicks = 8;
 constexpr int32_t kReopenMaxTicks = 80;
 }  // namespace
 
+// A round asks only as many voters as a quorum needs, taking turns among those whose read
+// channel is not failing; it widens to every voter if one of them does not answer within a
+// tick or its channel closes (a killed voter's does at once). Asking everyone would double
+// the messages, and on a busy ensemble those wake-ups are most of a quorum read's cost.
 uint64_t Peer::StartReadRound() {
   uint64_t id = next_read_round_++;
   ReadRound& r = read_rounds_[id];
   r.committed_at_start = committed_;
   r.leading_at_start = state_ == PeerState::kLeading && established_;
   r.epoch_at_start = epoch_;
+  size_t needed = options_.Quorum();
   if (options_.IsVoter(options_.id)) {
     r.replied[options_.id] = true;
     r.max_persisted = persisted_;
+    --needed;
   }
+  std::vector<ServerId> others;
   for (ServerId v : options_.voters) {
-    if (v != options_.id) ProbeVoter(v, id);
+    if (v != options_.id) others.push_back(v);
   }
+  auto failing = [this](ServerId v) {
+    auto b = read_backoff_.find(v);
+    return b != read_backoff_.end() && b->second.next_ticks > 0;
+  };
+  for (size_t i = 0; i < others.size() && r.probed.size() < needed; ++i) {
+    ServerId v = others[(read_turn_ + i) % others.size()];
+    if (!failing(v)) r.probed.insert(v);
+  }
+  ++read_turn_;
+  if (r.probed.size() < needed) r.probed.insert(others.begin(), others.end());
+  for (ServerId v : r.probed) ProbeVoter(v, id);
   if (r.replied.size() >= options_.Quorum()) FinishReadRound(id, true);  // a single voter
   return id;
+}
+
+void Peer::WidenReadRound(uint64_t round) {
+  ReadRound& r = read_rounds_.at(round);
+  for (ServerId v : options_.voters) {
+    if (v != options_.id && r.probed.insert(v).second) ProbeVoter(v, round);
+  }
 }
 
 void Peer::ProbeVoter(ServerId to, uint64_t round) {
@@ -93,6 +118,8 @@ void Peer::ReadTick() {
   for (auto& [id, r] : read_rounds_) {
     if (++r.age_ticks > options_.sync_limit_ticks) {
       expired.push_back(id);
+    } else if (r.age_ticks == 1) {
+      WidenReadRound(id);
     } else if (r.age_ticks % kReprobeTicks == 0) {
       for (ServerId v : options_.voters) {
         if (!r.replied.count(v)) ProbeVoter(v, id);
@@ -105,6 +132,10 @@ void Peer::ReadTick() {
 bool Peer::OnReadChannelClosed(ChannelId ch) {
   for (auto it = read_channels_.begin(); it != read_channels_.end(); ++it) {
     if (it->second == ch) {
+      // Rounds waiting on that voter ask the others now.
+      for (auto& [id, r] : read_rounds_) {
+        if (r.probed.count(it->first) && !r.replied.count(it->first)) WidenReadRound(id);
+      }
       ReadBackoff& b = read_backoff_[it->first];
       b.next_ticks = b.next_ticks == 0 ? kReopenFirstTicks
                                        : std::min(b.next_ticks * 2, kReopenMaxTicks);

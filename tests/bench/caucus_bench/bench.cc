@@ -94,7 +94,7 @@ class Gauge {
 enum Phase : int { kIdle, kSetup, kWarmup, kMeasure, kStop };
 
 // What a request in flight is for.
-enum class Kind : uint8_t { kOp, kBaseCreate, kSetupCreate, kArm, kFanWrite, kClose };
+enum class Kind : uint8_t { kOp, kBaseCreate, kSetupCreate, kArm, kFanWrite, kClose, kMode, kSyncPre };
 
 struct Pending {
   int32_t xid;
@@ -165,6 +165,7 @@ class Session {
   void StartRead();
   void Handle(std::string_view payload);
   void OnReply(const Pending& p, int32_t err, int64_t now);
+  void SendReadMode();
   void Flush();
   void Fail(const std::string& what);
   size_t Begin(OpCode op, int32_t xid);
@@ -352,6 +353,7 @@ void Session::Handle(std::string_view payload) {
     jute::ConnectResponse resp;
     if (!resp.Read(a) || resp.session_id == 0) return Fail("session refused by the server");
     handshake_done_ = true;
+    SendReadMode();
     sh_.connected.Add(1);
     return;
   }
@@ -418,7 +420,30 @@ void Session::OnReply(const Pending& p, int32_t err, int64_t now) {
     case Kind::kClose:
       Fail("closed");
       return;
+    case Kind::kMode:
+      if (err != 0) {
+        Fail("the server refused read mode '" + opt_.read_consistency + "' (" +
+             jute::ErrorName(static_cast<jute::Error>(err)) + "): it lacks Caucus' read modes");
+      }
+      return;
+    case Kind::kSyncPre:
+      if (err != 0) st_.errors[err]++;
+      return;
   }
+}
+
+// quorum/leader: Caucus' per-connection read mode (opcode 5001, docs/protocol-extensions.md),
+// sent first, so every read of the session is served in that mode.
+void Session::SendReadMode() {
+  int32_t mode = opt_.read_consistency == "quorum" ? 1 : opt_.read_consistency == "leader" ? 2 : 0;
+  if (mode == 0) return;
+  int32_t xid = next_xid_++;
+  size_t at = Begin(OpCode::kCaucusSetReadMode, xid);
+  jute::OutArchive a(out_);
+  a.Int(mode);
+  End(at);
+  Track(Op::kGet, Kind::kMode, xid, NowNs(), 0);
+  Flush();
 }
 
 size_t Session::Begin(OpCode op, int32_t xid) {
@@ -528,8 +553,16 @@ bool Session::IssueOp() {
     case Op::kGet:
     case Op::kExists:
     case Op::kChildren:
-      at = Begin(op == Op::kGet ? OpCode::kGetData : op == Op::kExists ? OpCode::kExists : OpCode::kGetChildren, xid);
       random_key(pw_req_.path);
+      if (opt_.read_consistency == "sync") {
+        // ZooKeeper's recipe for a fresher read: sync the path, then read it (pipelined).
+        at = Begin(OpCode::kSync, xid);
+        a.String(pw_req_.path);
+        End(at);
+        Track(op, Kind::kSyncPre, xid, now, 0);
+        xid = next_xid_++;
+      }
+      at = Begin(op == Op::kGet ? OpCode::kGetData : op == Op::kExists ? OpCode::kExists : OpCode::kGetChildren, xid);
       pw_req_.watch = false;
       pw_req_.Write(a);
       break;

@@ -48,10 +48,11 @@ Load generator for ZooKeeper-protocol servers (Caucus, Apache ZooKeeper).
   --skip-setup            assume the keys exist
   --multi-size N          operations per multi                         [2]
   --threads T             the generator's own I/O threads              [1]
-  --read-consistency M    local|quorum|leader: recorded in the report only.
-                          The mode is a server setting (readConsistency in
-                          zoo.cfg); the ZooKeeper protocol has no per-request
-                          field for it.                                [local]
+  --read-consistency M    local|quorum|leader|sync. quorum and leader set
+                          Caucus' per-connection read mode (extension opcode
+                          5001; ZooKeeper refuses it); sync sends a sync of
+                          the path before every read (ZooKeeper's recipe for
+                          a fresher read); local: plain reads      [local]
   --session-timeout MS    requested session timeout                    [30000]
   --seed N                random seed                                  [1]
   --fanout --watchers N   watch fan-out: N sessions each set a data watch on
@@ -196,8 +197,8 @@ std::optional<Options> ParseOptions(int argc, char** argv, int& exit_code) {
       if (!ParseU64(val, u) || u == 0 || u > 256) return fail("bad --threads");
       o.threads = static_cast<int>(u);
     } else if (arg == "--read-consistency") {
-      if (val != "local" && val != "quorum" && val != "leader") {
-        return fail("bad --read-consistency (local|quorum|leader)");
+      if (val != "local" && val != "quorum" && val != "leader" && val != "sync") {
+        return fail("bad --read-consistency (local|quorum|leader|sync)");
       }
       o.read_consistency = val;
     } else if (arg == "--session-timeout") {

@@ -1,0 +1,224 @@
+#!/usr/bin/python3
+"""Read consistency modes, Caucus vs Apache ZooKeeper 3.8, on 3- and 5-member ensembles.
+
+    /usr/bin/python3 tests/bench/read_modes.py [--sizes 3,5] [--repeat 3] [--json out.json]
+
+(r) getData throughput and latency, per mode, with and without a concurrent write load
+    (a second caucus-bench doing setData on the same ensemble):
+      Caucus:    local, quorum (leaderless linearizable), leader (ReadIndex through the
+                 leader), sync (ZooKeeper's sync + read, pipelined);
+      ZooKeeper: local, sync (its only way to ask for a fresher read; not linearizable).
+(k) reads during a leader kill -9: sessions on the followers read for --kill-duration s, the
+    leader is killed after a third of it; the fraction of reads that succeed and the longest
+    read. Caucus in quorum mode, ZooKeeper with sync + read.
+
+Same zoo.cfg and settings as run_suite.py (tickTime=2000, forceSync=yes); clients spread over
+every member (round-robin). Standard library only; needs caucusd and caucus-bench built.
+"""
+import argparse
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import run_suite  # noqa: E402  (the suite's servers, bench runner and helpers)
+from run_suite import EnsembleServer, log, wait_quiet  # noqa: E402
+
+MODES = {"caucus": ["local", "quorum", "leader", "sync"], "zookeeper": ["local", "sync"]}
+
+
+def bench_cmd(args, connect, extra):
+    return [args.bench, "--connect", connect, "--threads", str(args.threads), "--quiet"] + extra
+
+
+def run(cmd, timeout=600):
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    lines = out.stdout.strip().splitlines()
+    if not lines:
+        raise RuntimeError("caucus-bench printed nothing (exit %d): %s"
+                           % (out.returncode, out.stderr[-500:]))
+    return json.loads(lines[-1])
+
+
+def read_workload(args, mode):
+    return ["--sessions", str(args.sessions), "--outstanding", str(args.outstanding),
+            "--duration", str(args.duration), "--warmup", str(args.warmup),
+            "--keys", str(args.keys), "--mix", "get=1", "--value-size", "100",
+            "--read-consistency", mode]
+
+
+def write_load(args, connect):
+    """A setData load for the whole read run (it starts first and ends after)."""
+    span = args.duration + args.warmup + 3
+    cmd = bench_cmd(args, connect, [
+        "--sessions", str(args.write_sessions), "--outstanding", str(args.write_outstanding),
+        "--duration", str(span), "--keys", str(args.keys), "--mix", "set=1",
+        "--value-size", "100", "--prefix", "/wload"])
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def run_read_modes(args, results):
+    for size in args.sizes:
+        for rep in range(args.repeat):
+            order = list(args.targets) if rep % 2 == 0 else list(reversed(args.targets))
+            for target in order:
+                wait_quiet(args.max_wait)
+                ens = EnsembleServer(target, args, size=size)
+                try:
+                    ens.start()
+                    for loaded in (False, True):
+                        for mode in MODES[target]:
+                            one_read_run(args, results, ens, target, size, mode, loaded, rep)
+                except RuntimeError as e:
+                    log("(r) %s %d nodes rep %d FAILED: %s" % (target, size, rep + 1, e))
+                    results["failures"].append("(r) %s x%d rep %d: %s" % (target, size, rep + 1, e))
+                finally:
+                    ens.cleanup()
+
+
+def one_read_run(args, results, ens, target, size, mode, loaded, rep):
+    writer = write_load(args, ens.connect()) if loaded else None
+    try:
+        if writer:
+            time.sleep(1.0)  # the write load is running before the reads start
+        r = run(bench_cmd(args, ens.connect(), read_workload(args, mode)))
+    finally:
+        w = None
+        if writer:
+            out, _ = writer.communicate(timeout=120)
+            lines = out.strip().splitlines()
+            w = json.loads(lines[-1]) if lines else None
+    if not r.get("ok"):
+        raise RuntimeError("%s reads failed: %s" % (mode, r.get("error") or r))
+    key = "%s x%d %s%s" % (target, size, mode, " +writes" if loaded else "")
+    entry = {"ops_per_s": r["ops_per_s"], "p50_us": r["latency_us"]["p50"],
+             "p99_us": r["latency_us"]["p99"], "errors": r["errors"],
+             "write_ops_per_s": w["ops_per_s"] if w else None, "command": r.get("command")}
+    results["reads"].setdefault(key, []).append(entry)
+    log("(r) %-34s rep %d: %8.0f reads/s p50 %6.0f us p99 %7.0f us, errors %d%s"
+        % (key, rep + 1, entry["ops_per_s"], entry["p50_us"], entry["p99_us"], entry["errors"],
+           ", writes %.0f/s" % entry["write_ops_per_s"] if w else ""))
+
+
+def run_kill(args, results):
+    """(k) reads on the followers while the leader is killed."""
+    for rep in range(args.repeat):
+        for target in args.targets:
+            wait_quiet(args.max_wait)
+            ens = EnsembleServer(target, args, size=3)
+            try:
+                ens.start()
+                leader = ens.leader()
+                followers = [m for m in ens.members if m is not leader]
+                connect = ",".join("127.0.0.1:%d" % m.port for m in followers)
+                mode = "quorum" if target == "caucus" else "sync"
+                cmd = bench_cmd(args, connect, [
+                    "--sessions", "8", "--outstanding", "4", "--duration",
+                    str(args.kill_duration), "--keys", "100", "--mix", "get=1",
+                    "--read-consistency", mode, "--session-timeout", "30000"])
+                timer = threading.Timer(1.0 + args.kill_duration / 3,
+                                        lambda: leader.stop(signal.SIGKILL))
+                timer.start()
+                r = run(cmd)
+                timer.join()
+            except RuntimeError as e:
+                results["failures"].append("(k) %s rep %d: %s" % (target, rep + 1, e))
+                continue
+            finally:
+                ens.cleanup()
+            ops, errors = r.get("ops", 0), r.get("errors", 0)
+            entry = {"mode": mode, "reads": ops, "failed": errors,
+                     "lost_sessions": r.get("lost_sessions"),
+                     "success_fraction": (ops - errors) / ops if ops else 0.0,
+                     "longest_ms": r.get("latency_us", {}).get("max", 0) / 1000.0,
+                     "error": r.get("error")}
+            results["kill"].setdefault(target, []).append(entry)
+            log("(k) %-9s rep %d (%s reads on followers): %d reads, %d failed, %s sessions lost, "
+                "longest %.1f ms" % (target, rep + 1, mode, ops, errors, entry["lost_sessions"],
+                                     entry["longest_ms"]))
+
+
+def summarize(results):
+    rows = []
+    for key, runs in sorted(results["reads"].items()):
+        rows.append((key, statistics.median(r["ops_per_s"] for r in runs),
+                     statistics.median(r["p50_us"] for r in runs),
+                     statistics.median(r["p99_us"] for r in runs)))
+    print("\n%-36s %12s %10s %10s" % ("reads (medians)", "reads/s", "p50 us", "p99 us"))
+    for key, ops, p50, p99 in rows:
+        print("%-36s %12.0f %10.0f %10.0f" % (key, ops, p50, p99))
+    med = {k: v for k, v, _, _ in rows}
+    print("\nratios:")
+    for size in sorted({int(k.split(" x")[1].split()[0]) for k in med}):
+        for load in ("", " +writes"):
+            q = med.get("caucus x%d quorum%s" % (size, load))
+            for other in ("caucus x%d leader%s", "zookeeper x%d sync%s", "caucus x%d sync%s"):
+                o = med.get(other % (size, load))
+                if q and o:
+                    print("  %d nodes%s: quorum / %s = %.2fx"
+                          % (size, load or "", other.split(" x")[0] + " " +
+                             (other % (size, load)).split()[2], q / o))
+    for target, runs in results["kill"].items():
+        print("leader kill, %s: success %s, longest read %s ms, sessions lost %s"
+              % (target, [round(r["success_fraction"], 4) for r in runs],
+                 [round(r["longest_ms"], 1) for r in runs], [r["lost_sessions"] for r in runs]))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="3,5")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--duration", type=float, default=5)
+    ap.add_argument("--warmup", type=float, default=1)
+    ap.add_argument("--sessions", type=int, default=16)
+    ap.add_argument("--outstanding", type=int, default=16)
+    ap.add_argument("--write-sessions", type=int, default=4)
+    ap.add_argument("--write-outstanding", type=int, default=8)
+    ap.add_argument("--keys", type=int, default=1000)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--kill-duration", type=float, default=6)
+    ap.add_argument("--workloads", default="rk", help="r (modes), k (leader kill)")
+    ap.add_argument("--only", choices=run_suite.TARGETS)
+    ap.add_argument("--json")
+    ap.add_argument("--zk-heap", default="2g")
+    ap.add_argument("--tmpdir", default=tempfile.gettempdir())
+    ap.add_argument("--max-wait", type=int, default=900)
+    ap.add_argument("--keep", action="store_true")
+    ap.add_argument("--caucusd", default=os.path.join(run_suite.REPO, "build", "release",
+                                                      "server", "caucusd"))
+    ap.add_argument("--bench", default=os.path.join(run_suite.REPO, "build", "release", "tests",
+                                                    "bench", "caucus_bench", "caucus-bench"))
+    args = ap.parse_args()
+    args.sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    args.targets = [args.only] if args.only else list(run_suite.TARGETS)
+    for path in (args.caucusd, args.bench):
+        if not os.access(path, os.X_OK):
+            sys.exit("not found: %s (cmake --build build/release --target caucusd caucus-bench)"
+                     % path)
+    results = {"machine": run_suite.machine_info(), "settings": vars(args).copy(),
+               "reads": {}, "kill": {}, "failures": []}
+    t0 = time.monotonic()
+    try:
+        if "r" in args.workloads:
+            run_read_modes(args, results)
+        if "k" in args.workloads:
+            run_kill(args, results)
+    finally:
+        results["seconds"] = time.monotonic() - t0
+        if args.json:
+            with open(args.json, "w") as f:
+                json.dump(results, f, indent=1)
+    summarize(results)
+    for f in results["failures"]:
+        print("FAILED: %s" % f)
+
+
+if __name__ == "__main__":
+    main()
