@@ -128,10 +128,12 @@ void StartDelete(Client::Impl& impl, const std::string& path, int32_t version,
 }
 
 void StartExists(Client::Impl& impl, const std::string& path, Watcher w,
-                 Callback<std::optional<Stat>> cb, bool inline_cb) {
+                 Callback<std::optional<Stat>> cb, bool inline_cb,
+                 ReadConsistency rc = ReadConsistency::kDefault) {
   bool watch = bool(w);
   auto call = MakeCall(OpCode::kExists, jute::PathWatchRequest{impl.ToServer(path), watch},
                        path, WatchKind::kExist, std::move(w));
+  call.consistency = rc;
   Decoder<std::optional<Stat>> decode = [](InArchive& in) -> Result<std::optional<Stat>> {
     return std::optional<Stat>(ReadStat(in).value());
   };
@@ -144,10 +146,11 @@ void StartExists(Client::Impl& impl, const std::string& path, Watcher w,
 }
 
 void StartGetData(Client::Impl& impl, const std::string& path, Watcher w, Callback<DataResult> cb,
-                  bool inline_cb) {
+                  bool inline_cb, ReadConsistency rc = ReadConsistency::kDefault) {
   bool watch = bool(w);
   auto call = MakeCall(OpCode::kGetData, jute::PathWatchRequest{impl.ToServer(path), watch},
                        path, WatchKind::kData, std::move(w));
+  call.consistency = rc;
   Decoder<DataResult> decode = [](InArchive& in) -> Result<DataResult> {
     DataResult r;
     in.Buffer(r.data);
@@ -165,11 +168,13 @@ void StartSetData(Client::Impl& impl, const std::string& path, const std::string
 }
 
 void StartGetChildren(Client::Impl& impl, const std::string& path, Watcher w,
-                      Callback<ChildrenResult> cb, bool inline_cb) {
+                      Callback<ChildrenResult> cb, bool inline_cb,
+                      ReadConsistency rc = ReadConsistency::kDefault) {
   bool watch = bool(w);
   auto call =
       MakeCall(OpCode::kGetChildren2, jute::PathWatchRequest{impl.ToServer(path), watch}, path,
                WatchKind::kChild, std::move(w));
+  call.consistency = rc;
   Decoder<ChildrenResult> decode = [](InArchive& in) -> Result<ChildrenResult> {
     ChildrenResult r;
     in.StringVector(r.children);
@@ -180,14 +185,15 @@ void StartGetChildren(Client::Impl& impl, const std::string& path, Watcher w,
 }
 
 void StartGetAcl(Client::Impl& impl, const std::string& path, Callback<AclResult> cb,
-                 bool inline_cb) {
+                 bool inline_cb, ReadConsistency rc = ReadConsistency::kDefault) {
   Decoder<AclResult> decode = [](InArchive& in) -> Result<AclResult> {
     jute::AclList acl;
     jute::ReadAclList(in, acl);
     return AclResult{FromJute(acl), ReadStat(in).value()};
   };
-  Run<AclResult>(impl, MakeCall(OpCode::kGetACL, jute::PathRequest{impl.ToServer(path)}),
-                 std::move(decode), std::move(cb), inline_cb);
+  Call call = MakeCall(OpCode::kGetACL, jute::PathRequest{impl.ToServer(path)});
+  call.consistency = rc;
+  Run<AclResult>(impl, std::move(call), std::move(decode), std::move(cb), inline_cb);
 }
 
 void StartSetAcl(Client::Impl& impl, const std::string& path, const AclList& acl,
@@ -453,6 +459,45 @@ std::optional<Stat> Client::Exists(const std::string& path, Watcher watch) {
       [&](auto cb, bool i) { StartExists(*impl_, path, std::move(watch), cb, i); }, path);
 }
 
+void Client::SetReadConsistency(ReadConsistency c) { impl_->SetReadConsistency(c); }
+ReadConsistency Client::read_consistency() const { return impl_->read_consistency(); }
+bool Client::read_modes_supported() const { return impl_->read_modes_supported(); }
+ReadView Client::Reads(ReadConsistency c) { return ReadView(impl_, c); }
+
+std::optional<Stat> ReadView::Exists(const std::string& path, Watcher watch) {
+  return Await<std::optional<Stat>>(
+      [&](auto cb, bool i) { StartExists(*impl_, path, std::move(watch), cb, i, consistency_); },
+      path);
+}
+DataResult ReadView::GetData(const std::string& path, Watcher watch) {
+  return Await<DataResult>(
+      [&](auto cb, bool i) { StartGetData(*impl_, path, std::move(watch), cb, i, consistency_); },
+      path);
+}
+std::vector<std::string> ReadView::GetChildren(const std::string& path, Watcher watch) {
+  return GetChildrenWithStat(path, std::move(watch)).children;
+}
+ChildrenResult ReadView::GetChildrenWithStat(const std::string& path, Watcher watch) {
+  return Await<ChildrenResult>(
+      [&](auto cb, bool i) {
+        StartGetChildren(*impl_, path, std::move(watch), cb, i, consistency_);
+      },
+      path);
+}
+AclResult ReadView::GetAcl(const std::string& path) {
+  return Await<AclResult>([&](auto cb, bool i) { StartGetAcl(*impl_, path, cb, i, consistency_); },
+                          path);
+}
+void ReadView::ExistsAsync(const std::string& path, Watcher w, Callback<std::optional<Stat>> cb) {
+  StartExists(*impl_, path, std::move(w), std::move(cb), false, consistency_);
+}
+void ReadView::GetDataAsync(const std::string& path, Watcher w, Callback<DataResult> cb) {
+  StartGetData(*impl_, path, std::move(w), std::move(cb), false, consistency_);
+}
+void ReadView::GetChildrenAsync(const std::string& path, Watcher w, Callback<ChildrenResult> cb) {
+  StartGetChildren(*impl_, path, std::move(w), std::move(cb), false, consistency_);
+}
+
 DataResult Client::GetData(const std::string& path, Watcher watch) {
   return Await<DataResult>(
       [&](auto cb, bool i) { StartGetData(*impl_, path, std::move(watch), cb, i); }, path);
@@ -563,8 +608,9 @@ void Client::SyncAsync(const std::string& path, Callback<void> cb) {
 void Client::CommitAsync(const Transaction& txn, Callback<std::vector<OpResult>> cb) {
   StartMulti(*impl_, txn, [cb = std::move(cb)](Result<MultiOutcome> r) {
     if (!r.ok()) return cb(r.error());
-    if (r.value().error != Error::kOk) return cb(r.value().error);
-    cb(std::move(r.value().results));
+    MultiOutcome out = std::move(r).value();
+    if (out.error != Error::kOk) return cb(out.error);
+    cb(std::move(out.results));
   }, false);
 }
 void Client::MultiReadAsync(const ReadBatch& batch, Callback<std::vector<ReadResult>> cb) {

@@ -26,6 +26,31 @@ std::string Framed(const std::function<void(jute::OutArchive&)>& body) {
   return out;
 }
 
+// The reads whose consistency can be chosen (the server's list, docs/protocol-extensions.md).
+bool IsModalRead(jute::OpCode op) {
+  using jute::OpCode;
+  switch (op) {
+    case OpCode::kGetData:
+    case OpCode::kExists:
+    case OpCode::kGetChildren:
+    case OpCode::kGetChildren2:
+    case OpCode::kGetACL:
+    case OpCode::kGetAllChildrenNumber:
+    case OpCode::kGetEphemerals:
+    case OpCode::kMultiRead:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// The server path a single-path read names (for the sync that precedes it on ZooKeeper).
+std::string ReadPath(const jute::Request& r) {
+  if (const auto* p = std::get_if<jute::PathWatchRequest>(&r.body)) return p->path;
+  if (const auto* p = std::get_if<jute::PathRequest>(&r.body)) return p->path;
+  return "/";
+}
+
 std::string RequestFrame(const jute::Request& r) {
   return Framed([&](jute::OutArchive& a) {
     jute::RequestHeader{r.xid, static_cast<int32_t>(r.op)}.Write(a);
@@ -48,6 +73,7 @@ Client::Impl::Impl(ClientOptions options)
   if (!cs) throw KeeperException(Error::kBadArguments, opts_.connect_string);
   chroot_ = cs->chroot;
   hosts_ = cs->hosts;
+  if (opts_.read_consistency != ReadConsistency::kDefault) read_default_ = opts_.read_consistency;
   std::shuffle(hosts_.begin(), hosts_.end(), rng_);  // spread clients over the ensemble
   for (auto& [scheme, auth] : opts_.auth) auth_.push_back({scheme, auth});
   session_id_ = opts_.session_id;
@@ -208,6 +234,10 @@ void Client::Impl::SessionEstablished(const jute::ConnectResponse& resp) {
     ever_connected_ = true;
   }
   SendSessionSetup();
+  conn_mode_ = ReadConsistency::kLocal;
+  if (ReadConsistency d = read_consistency(); d != ReadConsistency::kLocal && read_modes_ >= 0) {
+    SendReadMode(d);
+  }
   while (!outgoing_.empty()) {
     SendCall(std::move(outgoing_.front()));
     outgoing_.pop_front();
@@ -421,12 +451,95 @@ void Client::Impl::Submit(Call call) {
 }
 
 void Client::Impl::SendCall(Call call) {
+  if (IsModalRead(call.req.op) && SendConsistentRead(call)) return;
   call.req.xid = next_xid_++;
   if (next_xid_ < 0) next_xid_ = 1;  // wrap-around: stay clear of the reserved xids
   Frame f{RequestFrame(call.req), static_cast<int32_t>(call.req.op), call.path};
   pending_.push_back(std::move(call));
   Send(std::move(f));
 }
+
+// True if it sent `call` itself; false if the plain request (already preceded by whatever it
+// needs) is what to send.
+bool Client::Impl::SendConsistentRead(Call& call) {
+  ReadConsistency want =
+      call.consistency == ReadConsistency::kDefault ? read_consistency() : call.consistency;
+  if (want == conn_mode_) return false;  // the connection's mode serves it
+  if (read_modes_ >= 0) {
+    Call original = call;  // for a server without the extension: sent again, the other way
+    call.req.xid = next_xid_++;
+    if (next_xid_ < 0) next_xid_ = 1;
+    std::string frame = Framed([&](jute::OutArchive& a) {
+      jute::RequestHeader{call.req.xid, static_cast<int32_t>(jute::OpCode::kCaucusRead)}.Write(a);
+      a.Int(static_cast<int32_t>(want));
+      a.Int(static_cast<int32_t>(call.req.op));
+      jute::EncodeRequestBody(call.req, a);
+    });
+    call.on_reply = [this, inner = std::move(call.on_reply), original = std::move(original)](
+                        Error e, std::string_view body) mutable {
+      if (e != Error::kUnimplemented) return inner(e, body);
+      // ZooKeeper: it closes this connection; the read goes again after the reconnect.
+      read_modes_ = -1;
+      outgoing_.push_front(std::move(original));
+      asio::post(io_, [this, g = gen_] { ConnectionLost(g, "server lacks Caucus read modes"); });
+    };
+    Frame f{std::move(frame), static_cast<int32_t>(call.req.op), call.path};
+    pending_.push_back(std::move(call));
+    Send(std::move(f));
+    return true;
+  }
+  if (want == ReadConsistency::kLocal) return false;
+  // A server without read modes: sync the path first, ZooKeeper's recipe for a fresher read.
+  Call sync;
+  sync.req.op = jute::OpCode::kSync;
+  sync.req.body = jute::PathRequest{ReadPath(call.req)};
+  sync.on_reply = [](Error, std::string_view) {};
+  SendCall(std::move(sync));
+  return false;
+}
+
+// The connection's read mode (opcode 5001), for every later read of the connection.
+void Client::Impl::SendReadMode(ReadConsistency c) {
+  Call call;
+  call.req.op = jute::OpCode::kCaucusSetReadMode;
+  call.req.xid = next_xid_++;
+  if (next_xid_ < 0) next_xid_ = 1;
+  std::string frame = Framed([&](jute::OutArchive& a) {
+    jute::RequestHeader{call.req.xid, static_cast<int32_t>(call.req.op)}.Write(a);
+    a.Int(static_cast<int32_t>(c));
+  });
+  call.on_reply = [this](Error e, std::string_view) {
+    if (e == Error::kOk) {
+      read_modes_ = 1;
+    } else if (e == Error::kUnimplemented) {
+      read_modes_ = -1;  // ZooKeeper closes the connection; reconnect without the extension
+      conn_mode_ = ReadConsistency::kLocal;
+      asio::post(io_, [this, g = gen_] { ConnectionLost(g, "server lacks Caucus read modes"); });
+    }
+  };
+  conn_mode_ = c;  // requests are answered in order: every later read is in this mode
+  Frame f{std::move(frame), static_cast<int32_t>(call.req.op), {}};
+  pending_.push_back(std::move(call));
+  Send(std::move(f));
+}
+
+void Client::Impl::SetReadConsistency(ReadConsistency c) {
+  if (c == ReadConsistency::kDefault) c = ReadConsistency::kLocal;
+  {
+    std::lock_guard lock(mu_);
+    read_default_ = c;
+  }
+  asio::post(io_, [this, c] {
+    if (phase_ == Phase::kConnected && read_modes_ >= 0 && c != conn_mode_) SendReadMode(c);
+  });
+}
+
+ReadConsistency Client::Impl::read_consistency() const {
+  std::lock_guard lock(mu_);
+  return read_default_;
+}
+
+bool Client::Impl::read_modes_supported() const { return read_modes_ >= 0; }
 
 void Client::Impl::Send(Frame f) {
   write_queue_.push_back(std::move(f));

@@ -9,6 +9,7 @@
 #include <utility>  // before boost/asio.hpp: Boost 1.74 awaitable.hpp needs it in C++20
 
 #include <boost/asio.hpp>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -39,6 +40,7 @@ struct Call {
   std::string path;             // client path, for watch registration and the test hook
   client::WatchKind watch_kind = client::WatchKind::kNone;
   Watcher watcher;
+  ReadConsistency consistency = ReadConsistency::kDefault;  // reads only
   // Runs on the I/O thread with the reply's error and body (empty on local failures).
   std::function<void(Error, std::string_view body)> on_reply;
   SteadyClock::time_point queued_at = SteadyClock::now();
@@ -61,6 +63,9 @@ class Client::Impl {
   void DropConnection();
   void SimulatePartition(std::chrono::milliseconds d);
   const ClientOptions& opts() const { return opts_; }
+  void SetReadConsistency(ReadConsistency c);
+  ReadConsistency read_consistency() const;
+  bool read_modes_supported() const;
 
   // Called on the I/O thread by removeWatches completions.
   void RemoveLocalWatches(const std::string& path, WatcherType type);
@@ -111,6 +116,10 @@ class Client::Impl {
   void Send(Frame f);
   void WriteNext();
   void SendCall(Call call);
+  // Reads in a consistency other than the connection's: the extension's per-call frame, or
+  // (server without it) a sync first.
+  bool SendConsistentRead(Call& call);
+  void SendReadMode(ReadConsistency c);
   void SendSessionSetup();
   void Tick();
   void FailAll(std::deque<Call>& q, Error e);
@@ -138,6 +147,11 @@ class Client::Impl {
   size_t host_index_ = 0;
   size_t attempts_in_round_ = 0;
   std::deque<Call> outgoing_;  // waiting for a connection
+  // Read modes: the default (guarded by mu_), the mode this connection was told, and whether
+  // servers have the extension (0 unknown, 1 yes, -1 no: a server answered Unimplemented).
+  ReadConsistency read_default_ = ReadConsistency::kLocal;
+  ReadConsistency conn_mode_ = ReadConsistency::kLocal;
+  std::atomic<int> read_modes_ = 0;
   std::deque<Call> pending_;   // sent, awaiting their reply (replies come in xid order)
   std::deque<std::function<void(Error)>> auth_pending_;  // null entries: re-sent auth
   std::vector<AuthEntry> auth_;

@@ -77,4 +77,14 @@ ReadBatch& ReadBatch::GetChildren(std::string path) {
   return *this;
 }
 
+const char* ReadConsistencyName(ReadConsistency c) {
+  switch (c) {
+    case ReadConsistency::kDefault: return "default";
+    case ReadConsistency::kLocal: return "local";
+    case ReadConsistency::kQuorum: return "quorum";
+    case ReadConsistency::kLeader: return "leader";
+  }
+  return "?";
+}
+
 }  // namespace caucus

@@ -214,6 +214,13 @@ void Node::OnReadRound(const zab::ReadRoundDone& done, Now now) {
   std::vector<IndexWaiter> waiters = std::move(index_waiters_);
   index_waiters_.clear();
   index_round_ = 0;
+  // Requests that came during the round get the next one, started before the replies below
+  // (which can bring new requests of our own: they must find it, and wait for the one after).
+  if (!index_waiters_next_.empty()) {
+    index_waiters_ = std::move(index_waiters_next_);
+    index_waiters_next_.clear();
+    index_round_ = peer_->StartReadRound();
+  }
   for (const IndexWaiter& w : waiters) {
     if (w.from == 0) {
       OnReadIndexReply(w.id, done.leadership_confirmed, done.committed_at_start, now);
@@ -221,11 +228,6 @@ void Node::OnReadRound(const zab::ReadRoundDone& done, Now now) {
       peer_->SendToLearner(w.from, EncodePeerPayload(ReadIndexReply{
                                        w.id, done.leadership_confirmed, done.committed_at_start}));
     }
-  }
-  if (!index_waiters_next_.empty()) {
-    index_round_ = peer_->StartReadRound();
-    index_waiters_ = std::move(index_waiters_next_);
-    index_waiters_next_.clear();
   }
 }
 

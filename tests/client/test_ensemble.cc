@@ -66,6 +66,10 @@ std::string TestEnsemble::connect_string() const {
   return s;
 }
 
+std::string TestEnsemble::connect_string(int i) const {
+  return "127.0.0.1:" + std::to_string(members_[static_cast<size_t>(i)].client_port);
+}
+
 std::optional<std::string> TestEnsemble::Mode(int i) const {
   std::istringstream lines(FourLetter(members_[i].client_port, "srvr"));
   for (std::string line; std::getline(lines, line);) {

@@ -28,6 +28,8 @@ class TestEnsemble {
   void Start();
   // "127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3": clients should know every member.
   std::string connect_string() const;
+  // Member `i` alone.
+  std::string connect_string(int i) const;
 
   // The index of the leader once every live member serves (leader or follower); throws after
   // `timeout`.

@@ -79,6 +79,9 @@ REQUESTS = {
     "add_watch_recursive": req(24, 106, buf("/") + i32(1)),
     "whoami": req(25, 107),
     "close_session": req(26, -11),
+    # Caucus extensions (docs/protocol-extensions.md).
+    "set_read_mode": req(27, 5001, i32(1)),
+    "caucus_read": req(28, 5002, i32(1) + i32(4) + buf("/a") + boolean(True)),
 }
 
 
@@ -111,6 +114,9 @@ ZAB_SEEDS = {
     "proposal": pb_len(9, pb_len(1, ENTRY)),
     "ping": pb_len(11, pb_int(1, ZXID)),
     "app_data": pb_len(12, pb_len(1, b"\x00forwarded request")),
+    "read_probe": pb_len(13, pb_int(1, 42)),
+    "read_probe_reply": pb_len(14, pb_int(1, 42) + pb_int(2, ZXID) + pb_int(3, 3) + pb_int(4, 3)
+                               + pb_int(5, ZXID)),
     # Notification, ChannelHello and ElectionHello.
     "notification": pb_len(1, pb_int(1, 2) + pb_int(2, ZXID) + pb_int(3, 3)) + pb_int(2, 4)
                     + pb_int(3, 2),
@@ -152,6 +158,8 @@ def main():
         "auth_digest", "create_auth_acl", "whoami", "reconfig"]))
     write("node_frame_fuzzer", "ttl", session(0x06, ["create_ttl", "create2_null_data"]))
     write("node_frame_fuzzer", "expire", session(0xfc, ["create_ephemeral_seq", "ping", "ping"]))
+    write("node_frame_fuzzer", "read_modes", session(0x00, [
+        "create", "set_read_mode", "getdata_watch", "caucus_read", "sync", "setdata"]))
 
     for name, data in ZAB_SEEDS.items():
         write("zab_message_fuzzer", name, data)

@@ -53,6 +53,12 @@ struct ClientOptions {
   // (scheme, auth) pairs sent after every (re)connect, e.g. {"digest", "user:password"}.
   std::vector<std::pair<std::string, std::string>> auth;
   bool can_be_read_only = false;
+  // The consistency of reads (getData, exists, getChildren, getACL) that do not ask for one.
+  // Caucus serves kQuorum/kLeader through its protocol extension (docs/protocol-extensions.md).
+  // A server without it (ZooKeeper) answers the extension Unimplemented and closes the
+  // connection once; the client then remembers that, reconnects with the same session, and
+  // serves non-local reads as sync + read (the strongest ZooKeeper offers; not linearizable).
+  ReadConsistency read_consistency = ReadConsistency::kLocal;
   // After kExpired, open a fresh session automatically (kazoo's behaviour). If false the
   // client stays expired and every call fails with kSessionExpired.
   bool renew_session_on_expiry = true;
@@ -99,6 +105,15 @@ class Client {
   // Testing/chaos: drops the connection and stays offline for `d`, as a network partition
   // or a long pause would. Longer than the session timeout, it makes the session expire.
   void SimulatePartition(std::chrono::milliseconds d);
+
+  // --- Read consistency (see ClientOptions::read_consistency) ----------------------------
+  void SetReadConsistency(ReadConsistency c);
+  ReadConsistency read_consistency() const;
+  // False once a server answered the read-mode extension Unimplemented (ZooKeeper): from then
+  // on, non-local reads are sync + read.
+  bool read_modes_supported() const;
+  // Reads in consistency `c`, whatever the default: zk.Reads(ReadConsistency::kQuorum).GetData(p).
+  class ReadView Reads(ReadConsistency c);
 
   // --- Blocking API -----------------------------------------------------------------------
   std::string Create(const std::string& path, const std::string& data = {},
@@ -164,6 +179,28 @@ class Client {
 
  private:
   std::shared_ptr<Impl> impl_;
+};
+
+// The reads of a Client, in one consistency (Client::Reads). Cheap to copy; valid while the
+// Client is.
+class ReadView {
+ public:
+  std::optional<Stat> Exists(const std::string& path, Watcher watch = {});
+  DataResult GetData(const std::string& path, Watcher watch = {});
+  std::vector<std::string> GetChildren(const std::string& path, Watcher watch = {});
+  ChildrenResult GetChildrenWithStat(const std::string& path, Watcher watch = {});
+  AclResult GetAcl(const std::string& path);
+  void ExistsAsync(const std::string& path, Watcher watch, Callback<std::optional<Stat>> cb);
+  void GetDataAsync(const std::string& path, Watcher watch, Callback<DataResult> cb);
+  void GetChildrenAsync(const std::string& path, Watcher watch, Callback<ChildrenResult> cb);
+  ReadConsistency consistency() const { return consistency_; }
+
+ private:
+  friend class Client;
+  ReadView(std::shared_ptr<Client::Impl> impl, ReadConsistency c)
+      : impl_(std::move(impl)), consistency_(c) {}
+  std::shared_ptr<Client::Impl> impl_;
+  ReadConsistency consistency_;
 };
 
 }  // namespace caucus

@@ -123,6 +123,12 @@ struct WatchEvent {
 };
 using Watcher = std::function<void(const WatchEvent&)>;
 
+// How a read is served (docs/consistency.md): kLocal is ZooKeeper's (the connected server's
+// state as it is), kQuorum and kLeader are linearizable. kDefault: the client's current
+// default (ClientOptions::read_consistency, or Client::SetReadConsistency).
+enum class ReadConsistency : int8_t { kDefault = -1, kLocal = 0, kQuorum = 1, kLeader = 2 };
+const char* ReadConsistencyName(ReadConsistency c);
+
 // Connection/session state as recipes care about it (Curator's ConnectionState vocabulary).
 enum class SessionState {
   kConnected,    // a new session was established
