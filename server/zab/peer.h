@@ -129,6 +129,9 @@ class Peer {
   void ProbeVoter(ServerId to, uint64_t round);
   void FinishReadRound(uint64_t round, bool ok);
   void WidenReadRound(uint64_t round);
+  struct ReadRound;
+  void LearnCommitsFrom(const ReadRound& r);
+  bool SettledInEpoch() const { return epochs_.current > 0 && epochs_.accepted == epochs_.current; }
   void ReadTick();
   bool OnReadChannelClosed(ChannelId ch);
 
@@ -190,6 +193,9 @@ class Peer {
   struct ReadRound {
     std::map<ServerId, bool> replied;  // voter -> whether it confirmed our leadership
     std::set<ServerId> probed;         // voters asked so far
+    // Durable positions of the voters that answered while settled in our epoch (accepted ==
+    // current == ours): a quorum of them proves what is committed (see LearnCommitsFrom).
+    std::vector<int64_t> settled_persisted;
     int64_t max_persisted = 0;
     int64_t committed_at_start = 0;
     bool leading_at_start = false;

@@ -84,7 +84,8 @@ void Peer::OnReadProbeReply(ServerId from, const ReadProbeReply& reply) {
   // log up to them (both logs are that epoch's leader's, whose commits are a prefix of it),
   // so its knowledge is ours. It spares a reader whose leader died before telling it of the
   // last commits from waiting for the next epoch.
-  if (epochs_.current > 0 && reply.epochs.current == epochs_.current &&
+  if (state_ != PeerState::kLeading && epochs_.current > 0 &&
+      reply.epochs.current == epochs_.current &&
       EpochOf(reply.committed) == epochs_.current && reply.committed > committed_) {
     committed_ = std::max(committed_, std::min(reply.committed, last_logged()));
     ApplyCommitted();
@@ -94,6 +95,9 @@ void Peer::OnReadProbeReply(ServerId from, const ReadProbeReply& reply) {
   ReadRound& r = it->second;
   if (!r.replied.emplace(from, reply.epochs.accepted <= r.epoch_at_start).second) return;
   r.max_persisted = std::max(r.max_persisted, reply.persisted);
+  if (reply.epochs.accepted == reply.epochs.current && reply.epochs.current == epochs_.current) {
+    r.settled_persisted.push_back(reply.persisted);
+  }
   if (r.replied.size() >= options_.Quorum()) FinishReadRound(reply.round, true);
 }
 
@@ -101,6 +105,7 @@ void Peer::FinishReadRound(uint64_t round, bool ok) {
   auto it = read_rounds_.find(round);
   if (it == read_rounds_.end()) return;
   const ReadRound& r = it->second;
+  if (ok) LearnCommitsFrom(r);
   ReadRoundDone done{round, ok, r.max_persisted, false, r.committed_at_start};
   done.leadership_confirmed =
       ok && r.leading_at_start && state_ == PeerState::kLeading && established_ &&
@@ -108,6 +113,28 @@ void Peer::FinishReadRound(uint64_t round, bool ok) {
       std::all_of(r.replied.begin(), r.replied.end(), [](const auto& kv) { return kv.second; });
   ready_.read_rounds.push_back(done);
   read_rounds_.erase(it);
+}
+
+// What a leader would commit, learned from the answers: voters settled in our epoch (they
+// acknowledged its NEWLEADER and accepted nothing newer) all hold a prefix of its leader's
+// log, and an entry durable on a quorum of them is in every later leader's history (ZAB's
+// guarantee, the same rule by which the leader commits). So a reader whose round saw the
+// writes in flight already durable on a quorum applies them without waiting for the
+// leader's COMMIT, which the leader may never send (it may be dead).
+void Peer::LearnCommitsFrom(const ReadRound& r) {
+  // A leader commits by its own rule, and tells its learners when it does: learning here
+  // would make it skip those COMMITs.
+  if (state_ == PeerState::kLeading || !SettledInEpoch()) return;
+  std::vector<int64_t> held = r.settled_persisted;
+  if (options_.IsVoter(options_.id)) held.push_back(persisted_);
+  const size_t q = options_.Quorum();
+  if (held.size() < q) return;
+  std::nth_element(held.begin(), held.begin() + static_cast<long>(q - 1), held.end(),
+                   std::greater<>());
+  int64_t c = std::min(held[q - 1], last_logged());
+  if (c <= committed_) return;
+  committed_ = c;
+  ApplyCommitted();
 }
 
 void Peer::ReadTick() {

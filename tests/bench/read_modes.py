@@ -8,6 +8,8 @@
       Caucus:    local, quorum (leaderless linearizable), leader (ReadIndex through the
                  leader), sync (ZooKeeper's sync + read, pipelined);
       ZooKeeper: local, sync (its only way to ask for a fresher read; not linearizable).
+--peer-delay-us D runs the (r) ensembles behind tests/bench/delay_proxy (built with the
+project): D microseconds each way between members, a network's round trip on loopback.
 (k) reads during a leader kill -9: sessions on the followers read for --kill-duration s, the
     leader is killed after a third of it; the fraction of reads that succeed and the longest
     read. Caucus in quorum mode, ZooKeeper with sync + read.
@@ -19,6 +21,7 @@ import argparse
 import json
 import os
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +34,65 @@ import run_suite  # noqa: E402  (the suite's servers, bench runner and helpers)
 from run_suite import EnsembleServer, log, wait_quiet  # noqa: E402
 
 MODES = {"caucus": ["local", "quorum", "leader", "sync"], "zookeeper": ["local", "sync"]}
+
+
+class DelayedEnsemble(EnsembleServer):
+    """An ensemble whose members reach each other through delay-proxy (--peer-delay-us): every
+    byte between two members is held that long in each direction, as on a real network.
+    Member i's zoo.cfg names, for every other member j, a proxy port that forwards to j's
+    real quorum or election port; clients connect directly."""
+
+    def __init__(self, target, args, size=3):
+        super().__init__(target, args, size=size)
+        real = {}
+        with open(self.members[0].cfg) as f:
+            for line in f:
+                if line.startswith("server."):
+                    sid = int(line.split("=")[0].split(".")[1])
+                    host, q, e = line.split("=")[1].strip().split(":")[:3]
+                    real[sid] = (int(q), int(e))
+        socks = []
+        for _ in range(2 * size * size):
+            sk = socket.socket()
+            sk.bind(("127.0.0.1", 0))
+            socks.append(sk)
+        free = [sk.getsockname()[1] for sk in socks]
+        for sk in socks:
+            sk.close()
+        self.pairs = []
+        for i, m in enumerate(self.members, start=1):
+            lines = []
+            for j in sorted(real):
+                if j == i:
+                    q, e = real[j]
+                else:
+                    q, e = free.pop(), free.pop()
+                    self.pairs += ["%d:%d" % (q, real[j][0]), "%d:%d" % (e, real[j][1])]
+                lines.append("server.%d=127.0.0.1:%d:%d" % (j, q, e))
+            with open(m.cfg) as f:
+                kept = [l.rstrip("\n") for l in f if not l.startswith("server.")]
+            with open(m.cfg, "w") as f:
+                f.write("\n".join(kept + lines) + "\n")
+        self.proxy = None
+
+    def start(self, timeout=120):
+        self.proxy = subprocess.Popen([self.args.delay_proxy, "--delay-us",
+                                       str(self.args.peer_delay_us)] + self.pairs,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.2)
+        return super().start(timeout)
+
+    def cleanup(self):
+        super().cleanup()
+        if self.proxy:
+            self.proxy.kill()
+            self.proxy.wait()
+
+
+def make_ensemble(target, args, size):
+    if args.peer_delay_us > 0:
+        return DelayedEnsemble(target, args, size=size)
+    return EnsembleServer(target, args, size=size)
 
 
 def bench_cmd(args, connect, extra):
@@ -69,7 +131,7 @@ def run_read_modes(args, results):
             order = list(args.targets) if rep % 2 == 0 else list(reversed(args.targets))
             for target in order:
                 wait_quiet(args.max_wait)
-                ens = EnsembleServer(target, args, size=size)
+                ens = make_ensemble(target, args, size)
                 try:
                     ens.start()
                     for loaded in (False, True):
@@ -184,6 +246,11 @@ def main():
     ap.add_argument("--keys", type=int, default=1000)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--kill-duration", type=float, default=6)
+    ap.add_argument("--peer-delay-us", type=int, default=0,
+                    help="hold every byte between members this long each way (delay-proxy)")
+    ap.add_argument("--delay-proxy", default=os.path.join(run_suite.REPO, "build", "release",
+                                                          "tests", "bench", "delay_proxy",
+                                                          "delay-proxy"))
     ap.add_argument("--workloads", default="rk", help="r (modes), k (leader kill)")
     ap.add_argument("--only", choices=run_suite.TARGETS)
     ap.add_argument("--json")
