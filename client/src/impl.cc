@@ -26,24 +26,6 @@ std::string Framed(const std::function<void(jute::OutArchive&)>& body) {
   return out;
 }
 
-// The reads whose consistency can be chosen (the server's list, docs/protocol-extensions.md).
-bool IsModalRead(jute::OpCode op) {
-  using jute::OpCode;
-  switch (op) {
-    case OpCode::kGetData:
-    case OpCode::kExists:
-    case OpCode::kGetChildren:
-    case OpCode::kGetChildren2:
-    case OpCode::kGetACL:
-    case OpCode::kGetAllChildrenNumber:
-    case OpCode::kGetEphemerals:
-    case OpCode::kMultiRead:
-      return true;
-    default:
-      return false;
-  }
-}
-
 // The server path a single-path read names (for the sync that precedes it on ZooKeeper).
 std::string ReadPath(const jute::Request& r) {
   if (const auto* p = std::get_if<jute::PathWatchRequest>(&r.body)) return p->path;
@@ -451,7 +433,7 @@ void Client::Impl::Submit(Call call) {
 }
 
 void Client::Impl::SendCall(Call call) {
-  if (IsModalRead(call.req.op) && SendConsistentRead(call)) return;
+  if (jute::IsDataRead(call.req.op) && SendConsistentRead(call)) return;
   call.req.xid = next_xid_++;
   if (next_xid_ < 0) next_xid_ = 1;  // wrap-around: stay clear of the reserved xids
   Frame f{RequestFrame(call.req), static_cast<int32_t>(call.req.op), call.path};

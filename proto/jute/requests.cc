@@ -160,6 +160,22 @@ bool IsKnownClientOp(int32_t op) {
          op == static_cast<int32_t>(OpCode::kCloseSession);
 }
 
+bool IsDataRead(OpCode op) {
+  switch (op) {
+    case OpCode::kGetData:
+    case OpCode::kExists:
+    case OpCode::kGetChildren:
+    case OpCode::kGetChildren2:
+    case OpCode::kGetACL:
+    case OpCode::kGetAllChildrenNumber:
+    case OpCode::kGetEphemerals:
+    case OpCode::kMultiRead:
+      return true;
+    default:
+      return false;
+  }
+}
+
 std::optional<Request> DecodeRequest(const RequestHeader& header, std::string_view body) {
   if (!IsKnownClientOp(header.type)) return std::nullopt;
   Request r;

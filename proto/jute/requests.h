@@ -40,6 +40,9 @@ struct Request {
 
 // Whether `op` is an opcode a client may send (ZooKeeper 3.9's set).
 bool IsKnownClientOp(int32_t op);
+// Whether `op` reads znode state: the reads a read mode (local, quorum, leader) applies to
+// (docs/protocol-extensions.md). Pings, watch management and whoAmI are not.
+bool IsDataRead(OpCode op);
 
 // Decodes a request body for header (xid, type). Returns nullopt if the body is malformed
 // or the opcode is unknown.

@@ -9,6 +9,7 @@
 #include <algorithm>
 
 #include "proto/jute/archive.h"
+#include "proto/jute/requests.h"
 #include "server/base/log.h"
 #include "server/node/connection_state.h"
 #include "server/node/node.h"
@@ -34,24 +35,6 @@ namespace {
 // the next one, so the cost of a round is shared by every read that arrived during the last.
 constexpr size_t kTicketsInFlight = 1;
 
-// The reads a mode applies to: those that return znode state. Pings, watches management and
-// whoAmI are answered locally whatever the mode (in order all the same).
-bool IsDataRead(OpCode op) {
-  switch (op) {
-    case OpCode::kGetData:
-    case OpCode::kExists:
-    case OpCode::kGetChildren:
-    case OpCode::kGetChildren2:
-    case OpCode::kGetACL:
-    case OpCode::kGetAllChildrenNumber:
-    case OpCode::kGetEphemerals:
-    case OpCode::kMultiRead:
-      return true;
-    default:
-      return false;
-  }
-}
-
 }  // namespace
 
 void Node::HandleReadModeExtension(Conn& c, const jute::RequestHeader& h, std::string_view body,
@@ -61,7 +44,7 @@ void Node::HandleReadModeExtension(Conn& c, const jute::RequestHeader& h, std::s
   int32_t op = 0;
   bool ok = a.Int(mode) && mode >= 0 && mode <= 2;
   if (h.type == static_cast<int32_t>(OpCode::kCaucusRead)) {
-    ok = ok && a.Int(op) && IsDataRead(static_cast<OpCode>(op));
+    ok = ok && a.Int(op) && jute::IsDataRead(static_cast<OpCode>(op));
     if (ok) {
       HandleClientRequest(c, jute::RequestHeader{h.xid, op}, body.substr(8), now,
                           static_cast<ReadMode>(mode));
@@ -86,7 +69,7 @@ void Node::HandleReadModeExtension(Conn& c, const jute::RequestHeader& h, std::s
 bool Node::NeedsTicket(const Conn& c, const Queued& q) const {
   if (!peer_ || q.bad != Error::kOk) return false;
   if (q.req.op == OpCode::kSync) return true;
-  return IsDataRead(q.req.op) && q.mode.value_or(c.read_mode) != ReadMode::kLocal;
+  return jute::IsDataRead(q.req.op) && q.mode.value_or(c.read_mode) != ReadMode::kLocal;
 }
 
 void Node::EnqueueLinear(Conn& c, Queued q, Now now) {
