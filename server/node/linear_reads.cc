@@ -192,7 +192,7 @@ void Node::FailBatch(ReadBatch& b, std::string_view why) {
 }
 
 void Node::OnReadRound(const zab::ReadRoundDone& done, Now now) {
-  OnTicketDone(ReadMode::kQuorum, done.round, done.ok, done.max_persisted, now);
+  OnTicketDone(ReadMode::kQuorum, done.round, done.ok, done.bound, now);
   if (done.round != index_round_) return;
   std::vector<IndexWaiter> waiters = std::move(index_waiters_);
   index_waiters_.clear();

@@ -53,7 +53,8 @@ base::Status WriteFileDurably(const std::string& path, const std::string& bytes)
 void EnsembleHost::PersistEpochs(const zab::Epochs& epochs) {
   MustSucceed(writer_.RunSync([epochs](storage::SqliteLog& log) {
     return log.SetMetas({{"acceptedEpoch", std::to_string(epochs.accepted)},
-                         {"currentEpoch", std::to_string(epochs.current)}});
+                         {"currentEpoch", std::to_string(epochs.current)},
+                         {"readFloor", std::to_string(epochs.read_floor)}});
   }), "persisting the epochs");
 }
 

@@ -50,7 +50,8 @@ node::NodeOptions OptionsFrom(const config::ServerConfig& c, uint64_t secret, in
 std::string LoadPeerState(storage::SqliteLog& log, int64_t snapshot_zxid,
                           zab::PersistentState* out) {
   for (auto [key, field] : {std::pair{"acceptedEpoch", &out->epochs.accepted},
-                            std::pair{"currentEpoch", &out->epochs.current}}) {
+                            std::pair{"currentEpoch", &out->epochs.current},
+                            std::pair{"readFloor", &out->epochs.read_floor}}) {
     std::string v;
     base::Status s = log.GetMeta(key, &v);
     if (s.ok() && !v.empty()) *field = std::stoll(v);

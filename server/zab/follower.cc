@@ -73,6 +73,10 @@ void Peer::LearnerOnSync(const Sync& s) {
       synced_by_ = "synced with the leader by TRUNC+DIFF";
       break;
     case SyncKind::kSnap:
+      if (persisted_ > s.snap_zxid) {  // the disk is about to forget what it held
+        epochs_.read_floor = std::max(epochs_.read_floor, persisted_);
+        PersistEpochs();
+      }
       log_.clear();
       log_base_ = persisted_ = applied_ = committed_ = s.snap_zxid;
       ++generation_;
@@ -112,6 +116,7 @@ void Peer::LearnerOnProposal(const Proposal& p) {
 void Peer::LearnerMaybeAck() {
   if (newleader_ && !newleader_acked_ && persisted_ >= newleader_->zxid) {
     epochs_.current = newleader_->epoch;
+    epochs_.read_floor = 0;  // the leader's whole history is durable here now
     PersistEpochs();
     Send(leader_channel_, leader_, AckNewLeader{persisted_});
     newleader_acked_ = true;

@@ -120,6 +120,7 @@ void Peer::LeaderMaybeEstablish() {
     if (CountVoters(Phase::kEpochAcked) < options_.Quorum()) return;
     sync_started_ = true;
     epochs_.current = epoch_;
+    epochs_.read_floor = 0;  // its own log is the new epoch's history, durable here
     PersistEpochs();
     initial_zxid_ = last_logged();
     next_counter_ = 1;

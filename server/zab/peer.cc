@@ -219,6 +219,7 @@ void Peer::TrimLog() {
 }
 
 Ready Peer::TakeReady() {
+  if (!read_rounds_.empty()) SettleReadRounds();
   ready_.log_generation = generation_;
   return std::exchange(ready_, Ready{});
 }

@@ -14,9 +14,10 @@
 // nothing from its leader, goes back to election.
 //
 // Read rounds (for linearizable reads without the leader, after Paxos Quorum Reads): any
-// member asks every voter, on a dedicated read channel, for the highest zxid it holds
-// durably; once a quorum answered, the maximum bounds every write acknowledged before the
-// round began (an acknowledged write is durable on a quorum, and two quorums intersect). The
+// member asks voters, on a dedicated read channel, for the highest zxid each holds durably;
+// the maximum over any quorum of the answers bounds every write acknowledged before the round
+// began (an acknowledged write is durable on a quorum, and two quorums intersect), and the
+// round takes the quorum with the lowest maximum among the answers it waited for. The
 // host serves the reads of the round once it has applied that far and StateIsCommitted().
 // Replies also carry commit knowledge, so a reader whose leader died can still learn commits
 // from a voter of the same epoch. Every new epoch starts with a no-op entry, so that a tail
@@ -126,10 +127,13 @@ class Peer {
   // read_round.cc
   void OnReadProbe(ServerId from, ChannelId ch, const ReadProbe& p);
   void OnReadProbeReply(ServerId from, const ReadProbeReply& r);
-  void ProbeVoter(ServerId to, uint64_t round);
+  bool ProbeVoter(ServerId to, uint64_t round);
   void FinishReadRound(uint64_t round, bool ok);
+  void MaybeFinishReadRound(uint64_t round);
+  void SettleReadRounds();
   void WidenReadRound(uint64_t round);
   struct ReadRound;
+  int64_t ReadBound(const ReadRound& r) const;
   void LearnCommitsFrom(const ReadRound& r);
   bool SettledInEpoch() const { return epochs_.current > 0 && epochs_.accepted == epochs_.current; }
   void ReadTick();
@@ -192,11 +196,12 @@ class Peer {
   // Read rounds
   struct ReadRound {
     std::map<ServerId, bool> replied;  // voter -> whether it confirmed our leadership
-    std::set<ServerId> probed;         // voters asked so far
+    std::set<ServerId> probed;         // voters asked whose read channel has not closed since
     // Durable positions of the voters that answered while settled in our epoch (accepted ==
     // current == ours): a quorum of them proves what is committed (see LearnCommitsFrom).
     std::vector<int64_t> settled_persisted;
-    int64_t max_persisted = 0;
+    std::vector<int64_t> answers;  // durable positions, one per voter that answered
+
     int64_t committed_at_start = 0;
     bool leading_at_start = false;
     int64_t epoch_at_start = 0;

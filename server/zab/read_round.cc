@@ -16,20 +16,23 @@ constexpr int32_t kReopenFirstTicks = 8;
 constexpr int32_t kReopenMaxTicks = 80;
 }  // namespace
 
-// A round asks only as many voters as a quorum needs, taking turns among those whose read
-// channel is not failing; it widens to every voter if one of them does not answer within a
-// tick or its channel closes (a killed voter's does at once). Asking everyone would double
-// the messages, and on a busy ensemble those wake-ups are most of a quorum read's cost.
+// Which voters a round asks. With no write in flight that this member knows of, any quorum's
+// answers are all committed here already, so it asks only as many voters as a quorum needs,
+// taking turns among those whose read channel is not failing: asking everyone would double
+// the messages, and on a busy ensemble those wake-ups are most of a quorum read's cost. With
+// writes in flight it asks every voter, because more answers give a lower bound (see
+// ReadBound). Either way it widens to every voter if one does not answer within a tick or
+// its channel closes (a killed voter's does at once).
 uint64_t Peer::StartReadRound() {
   uint64_t id = next_read_round_++;
   ReadRound& r = read_rounds_[id];
   r.committed_at_start = committed_;
   r.leading_at_start = state_ == PeerState::kLeading && established_;
   r.epoch_at_start = epoch_;
-  size_t needed = options_.Quorum();
-  if (options_.IsVoter(options_.id)) {
+  size_t needed = last_logged() > committed_ ? options_.voters.size() : options_.Quorum();
+  if (options_.IsVoter(options_.id) && epochs_.read_floor == 0) {
     r.replied[options_.id] = true;
-    r.max_persisted = persisted_;
+    r.answers.push_back(persisted_);
     --needed;
   }
   std::vector<ServerId> others;
@@ -40,28 +43,63 @@ uint64_t Peer::StartReadRound() {
     auto b = read_backoff_.find(v);
     return b != read_backoff_.end() && b->second.next_ticks > 0;
   };
-  for (size_t i = 0; i < others.size() && r.probed.size() < needed; ++i) {
+  std::vector<ServerId> ask;
+  for (size_t i = 0; i < others.size() && ask.size() < needed; ++i) {
     ServerId v = others[(read_turn_ + i) % others.size()];
-    if (!failing(v)) r.probed.insert(v);
+    if (!failing(v)) ask.push_back(v);
   }
   ++read_turn_;
-  if (r.probed.size() < needed) r.probed.insert(others.begin(), others.end());
-  for (ServerId v : r.probed) ProbeVoter(v, id);
-  if (r.replied.size() >= options_.Quorum()) FinishReadRound(id, true);  // a single voter
+  if (ask.size() < needed) ask = others;
+  for (ServerId v : ask) {
+    if (ProbeVoter(v, id)) r.probed.insert(v);
+  }
+  MaybeFinishReadRound(id);  // a single voter
   return id;
+}
+
+// The bound a round proves: every write acknowledged before the round began is durable on a
+// quorum, which intersects every quorum of answers, so the largest answer of ANY quorum of
+// them is at least that write's zxid. The q smallest answers are a quorum with the lowest
+// such maximum. With only q answers that is their maximum; with more it can be far lower
+// (under writes the largest answers are proposals still in flight, that a read would
+// otherwise wait for).
+int64_t Peer::ReadBound(const ReadRound& r) const {
+  std::vector<int64_t> a = r.answers;
+  const size_t q = options_.Quorum();
+  std::nth_element(a.begin(), a.begin() + static_cast<long>(q - 1), a.end());
+  return a[q - 1];
+}
+
+// A round with a quorum of answers ends once waiting for more cannot help its reads: its
+// bound is committed here already, or every voter asked has answered, or it is a tick old
+// (a voter that slow is better not waited for; its answer would only lower the bound).
+void Peer::MaybeFinishReadRound(uint64_t round) {
+  auto it = read_rounds_.find(round);
+  if (it == read_rounds_.end()) return;
+  const ReadRound& r = it->second;
+  if (r.answers.size() < options_.Quorum()) return;
+  // probed: asked, over a channel that has not closed since.
+  bool all_answered = std::all_of(r.probed.begin(), r.probed.end(),
+                                  [&r](ServerId v) { return r.replied.count(v) > 0; });
+  if (all_answered || r.age_ticks >= 1 || ReadBound(r) <= committed_) {
+    FinishReadRound(round, true);
+  }
 }
 
 void Peer::WidenReadRound(uint64_t round) {
   ReadRound& r = read_rounds_.at(round);
   for (ServerId v : options_.voters) {
-    if (v != options_.id && r.probed.insert(v).second) ProbeVoter(v, round);
+    if (v != options_.id && !r.probed.count(v) && !r.replied.count(v) && ProbeVoter(v, round)) {
+      r.probed.insert(v);
+    }
   }
 }
 
-void Peer::ProbeVoter(ServerId to, uint64_t round) {
+// False when the voter's read channel is failing and may not be reopened yet.
+bool Peer::ProbeVoter(ServerId to, uint64_t round) {
   if (!read_channels_.count(to)) {
     auto b = read_backoff_.find(to);
-    if (b != read_backoff_.end() && b->second.wait_ticks > 0) return;
+    if (b != read_backoff_.end() && b->second.wait_ticks > 0) return false;
   }
   auto [it, fresh] = read_channels_.try_emplace(to, 0);
   if (fresh) {
@@ -69,11 +107,12 @@ void Peer::ProbeVoter(ServerId to, uint64_t round) {
     ready_.open.push_back(OpenChannel{it->second, to});
   }
   Send(it->second, to, ReadProbe{round});
+  return true;
 }
 
 // Any voter answers, whatever its role: that is what keeps reads going without a leader.
 void Peer::OnReadProbe(ServerId from, ChannelId ch, const ReadProbe& p) {
-  if (!options_.IsVoter(options_.id)) return;
+  if (!options_.IsVoter(options_.id) || epochs_.read_floor > 0) return;
   Send(ch, from, ReadProbeReply{p.round, persisted_, epochs_, committed_});
 }
 
@@ -94,11 +133,11 @@ void Peer::OnReadProbeReply(ServerId from, const ReadProbeReply& reply) {
   if (it == read_rounds_.end()) return;  // finished already, or a duplicate
   ReadRound& r = it->second;
   if (!r.replied.emplace(from, reply.epochs.accepted <= r.epoch_at_start).second) return;
-  r.max_persisted = std::max(r.max_persisted, reply.persisted);
+  r.answers.push_back(reply.persisted);
   if (reply.epochs.accepted == reply.epochs.current && reply.epochs.current == epochs_.current) {
     r.settled_persisted.push_back(reply.persisted);
   }
-  if (r.replied.size() >= options_.Quorum()) FinishReadRound(reply.round, true);
+  MaybeFinishReadRound(reply.round);
 }
 
 void Peer::FinishReadRound(uint64_t round, bool ok) {
@@ -106,7 +145,7 @@ void Peer::FinishReadRound(uint64_t round, bool ok) {
   if (it == read_rounds_.end()) return;
   const ReadRound& r = it->second;
   if (ok) LearnCommitsFrom(r);
-  ReadRoundDone done{round, ok, r.max_persisted, false, r.committed_at_start};
+  ReadRoundDone done{round, ok, ok ? ReadBound(r) : 0, false, r.committed_at_start};
   done.leadership_confirmed =
       ok && r.leading_at_start && state_ == PeerState::kLeading && established_ &&
       epoch_ == r.epoch_at_start &&
@@ -142,36 +181,50 @@ void Peer::ReadTick() {
     if (b.wait_ticks > 0) --b.wait_ticks;
   }
   std::vector<uint64_t> expired;
+  std::vector<uint64_t> settle;
   for (auto& [id, r] : read_rounds_) {
     if (++r.age_ticks > options_.sync_limit_ticks) {
       expired.push_back(id);
     } else if (r.age_ticks == 1) {
       WidenReadRound(id);
+      settle.push_back(id);
     } else if (r.age_ticks % kReprobeTicks == 0) {
       for (ServerId v : options_.voters) {
-        if (!r.replied.count(v)) ProbeVoter(v, id);
+        if (!r.replied.count(v) && ProbeVoter(v, id)) r.probed.insert(v);
       }
     }
   }
   for (uint64_t id : expired) FinishReadRound(id, false);
+  for (uint64_t id : settle) MaybeFinishReadRound(id);
+}
+
+// Commits advance on many paths (COMMITs, acks, syncs, learned from rounds); a round waiting
+// for its bound to be committed is checked once per step, when the host takes its output.
+void Peer::SettleReadRounds() {
+  std::vector<uint64_t> ids;
+  for (const auto& [id, r] : read_rounds_) ids.push_back(id);
+  for (uint64_t id : ids) MaybeFinishReadRound(id);
 }
 
 bool Peer::OnReadChannelClosed(ChannelId ch) {
-  for (auto it = read_channels_.begin(); it != read_channels_.end(); ++it) {
-    if (it->second == ch) {
-      // Rounds waiting on that voter ask the others now.
-      for (auto& [id, r] : read_rounds_) {
-        if (r.probed.count(it->first) && !r.replied.count(it->first)) WidenReadRound(id);
-      }
-      ReadBackoff& b = read_backoff_[it->first];
-      b.next_ticks = b.next_ticks == 0 ? kReopenFirstTicks
-                                       : std::min(b.next_ticks * 2, kReopenMaxTicks);
-      b.wait_ticks = b.next_ticks;
-      read_channels_.erase(it);  // a later probe to that voter opens a new one
-      return true;
-    }
+  auto it = std::find_if(read_channels_.begin(), read_channels_.end(),
+                         [ch](const auto& kv) { return kv.second == ch; });
+  if (it == read_channels_.end()) return false;
+  ServerId voter = it->first;
+  read_channels_.erase(it);  // a later probe to that voter opens a new one
+  ReadBackoff& b = read_backoff_[voter];
+  b.next_ticks = b.next_ticks == 0 ? kReopenFirstTicks : std::min(b.next_ticks * 2, kReopenMaxTicks);
+  b.wait_ticks = b.next_ticks;
+  // Rounds waiting on that voter ask the others now, and stop waiting for it.
+  std::vector<uint64_t> waiting;
+  for (auto& [id, r] : read_rounds_) {
+    if (r.probed.erase(voter) > 0 && !r.replied.count(voter)) waiting.push_back(id);
   }
-  return false;
+  for (uint64_t id : waiting) {
+    WidenReadRound(id);
+    MaybeFinishReadRound(id);
+  }
+  return true;
 }
 
 }  // namespace caucus::zab

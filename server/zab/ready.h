@@ -58,9 +58,9 @@ struct Received {
 struct ReadRoundDone {
   uint64_t round = 0;
   bool ok = false;  // false: no quorum answered in time
-  // The highest zxid durable on any voter of the answering quorum: every write acknowledged
-  // before the round started is at or below it.
-  int64_t max_persisted = 0;
+  // The lowest, over the quorums among the answers, of the highest zxid durable on a voter
+  // of that quorum: every write acknowledged before the round started is at or below it.
+  int64_t bound = 0;
   // Leader only: no voter of the quorum had accepted a newer epoch, so this peer was still
   // the leader after the round started, and `committed_at_start` covers every write
   // acknowledged before it started (a ReadIndex, as etcd's).

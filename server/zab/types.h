@@ -45,6 +45,11 @@ struct Vote {
 struct Epochs {
   int64_t accepted = 0;
   int64_t current = 0;
+  // Not an epoch, but durable with them: when a SNAP replaces a learner's log, the highest
+  // zxid that log held durably (0 otherwise), until the learner holds its new leader's whole
+  // history (acks NEWLEADER). Meanwhile it may lack writes it once acknowledged, so it must
+  // not answer read probes, whose argument counts it as holding them. Never on the wire.
+  int64_t read_floor = 0;
   bool operator==(const Epochs&) const = default;
 };
 

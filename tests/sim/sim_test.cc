@@ -48,6 +48,8 @@ constexpr Regression kRegressions[] = {
     {509, 5, 0, "minority leaders held their followers for initLimit, again and again"},
     {1518, 3, 0, "a follower that joined out of election reported an older epoch than its "
                  "leader, so a third peer never saw them agree and looked forever"},
+    {1262, 3, 0, "a follower whose log a SNAP had just replaced answered read probes with a "
+                 "position below writes it had acknowledged: a quorum read was stale"},
 };
 
 TEST(ZabSim, RegressionSeeds) {

@@ -581,13 +581,17 @@ void World::Read() {
 }
 
 void World::OnReadRound(Replica& r, const zab::ReadRoundDone& d) {
+  if (c_.verbose) {
+    Trace("replica " + std::to_string(r.id) + " read round " + std::to_string(d.round) +
+          (d.ok ? " bound=" + base::Hex(d.bound) : " failed"));
+  }
   for (auto it = reads_.begin(); it != reads_.end();) {
     if (it->replica != r.id || it->incarnation != r.incarnation || it->round != d.round) {
       ++it;
     } else if (!d.ok) {
       it = reads_.erase(it);  // timed out: the client never learns; the history keeps it open
     } else {
-      it->target = d.max_persisted;
+      it->target = d.bound;
       ++it;
     }
   }
