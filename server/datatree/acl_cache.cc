@@ -33,7 +33,7 @@ AclId AclCache::Intern(const jute::AclList& acl) {
     id = static_cast<AclId>(entries_.size());
     entries_.emplace_back();
   }
-  entries_[id] = Entry{acl, key, 1};
+  entries_[id] = Entry{std::make_shared<const jute::AclList>(acl), key, 1};
   by_key_.emplace(std::move(key), id);
   return id;
 }

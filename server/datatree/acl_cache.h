@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -22,14 +23,17 @@ class AclCache {
   AclId Intern(const jute::AclList& acl);
   void AddRef(AclId id);
   void Release(AclId id);
-  const jute::AclList& Get(AclId id) const { return entries_[id].acl; }
+  const jute::AclList& Get(AclId id) const { return *entries_[id].acl; }
+  // The same list, shared: valid after the id is released (request preparation holds on to
+  // it while the tree changes underneath).
+  const std::shared_ptr<const jute::AclList>& Shared(AclId id) const { return entries_[id].acl; }
   size_t size() const { return by_key_.size(); }
 
   static constexpr AclId kOpenAclUnsafe = 0;  // world:anyone, all perms; pinned forever
 
  private:
   struct Entry {
-    jute::AclList acl;
+    std::shared_ptr<const jute::AclList> acl;
     std::string key;
     uint64_t refs = 0;
   };

@@ -46,11 +46,26 @@ class DataTree {
   // what validation and sequence numbers use.
   jute::Stat PersistedStatOf(const Znode& n) const;
   const jute::AclList& AclOf(const Znode& n) const { return acls_.Get(n.acl); }
+  const std::shared_ptr<const jute::AclList>& SharedAclOf(const Znode& n) const {
+    return acls_.Shared(n.acl);
+  }
   std::optional<std::string> DataOf(const Znode& n) const;
   std::vector<std::string> ChildrenOf(const Znode& n) const;
   // The first child of `n` whose name sorts after `after` (the first child when `first`);
   // null at the end. Lets a walker resume by name while the tree changes under it.
   const Znode* NextChild(const Znode& n, std::string_view after, bool first) const;
+  // Calls `visit` on the children of `n` after `after` (from the first when `first`), in
+  // name order, until it returns false; the tree must not change meanwhile. One lookup for a
+  // run of children, where NextChild costs one per child.
+  template <typename Visit>
+  void VisitChildrenAfter(const Znode& n, std::string_view after, bool first,
+                          Visit&& visit) const {
+    if (!n.children_) return;
+    auto it = first ? n.children_->begin() : n.children_->upper_bound(after);
+    for (; it != n.children_->end(); ++it) {
+      if (!visit(**it)) return;
+    }
+  }
   // Number of descendants (getAllChildrenNumber).
   int32_t CountDescendants(std::string_view path) const;
 

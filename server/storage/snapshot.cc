@@ -105,6 +105,17 @@ void SnapshotWriter::Record(uint8_t type, const std::string& payload) {
   buffer_.append(payload);
 }
 
+// The same bytes as Record(type, m.SerializeAsString()), serialized straight into the buffer.
+template <typename Message>
+void SnapshotWriter::RecordInPlace(uint8_t type, const Message& m) {
+  size_t size = m.ByteSizeLong();
+  PutU32(buffer_, static_cast<uint32_t>(size));
+  buffer_.push_back(static_cast<char>(type));
+  size_t at = buffer_.size();
+  buffer_.resize(at + size);
+  m.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(buffer_.data() + at));
+}
+
 base::Status SnapshotWriter::Flush() {
   crc_ = base::Crc32c(crc_, buffer_.data(), buffer_.size());
   size_t off = 0;
@@ -119,11 +130,15 @@ base::Status SnapshotWriter::Flush() {
 }
 
 uint32_t SnapshotWriter::AclRef(const jute::AclList& acl) {
+  if (has_last_acl_ && acl == last_acl_) return last_acl_ref_;
+  last_acl_ = acl;
+  has_last_acl_ = true;
   std::string key;
   jute::OutArchive a(key);
   jute::WriteAclList(a, acl);
-  if (auto it = acl_refs_.find(key); it != acl_refs_.end()) return it->second;
+  if (auto it = acl_refs_.find(key); it != acl_refs_.end()) return last_acl_ref_ = it->second;
   auto ref = static_cast<uint32_t>(acl_refs_.size());
+  last_acl_ref_ = ref;
   acl_refs_.emplace(std::move(key), ref);
   pb::SnapAcl rec;
   rec.set_ref(ref);
@@ -137,11 +152,13 @@ uint32_t SnapshotWriter::AclRef(const jute::AclList& acl) {
   return ref;
 }
 
-void SnapshotWriter::WriteNode(const datatree::DataTree& tree, const std::string& path,
+void SnapshotWriter::WriteNode(const datatree::DataTree& tree, std::string_view path,
                                const datatree::Znode& n) {
   uint32_t acl_ref = AclRef(tree.AclOf(n));
-  pb::SnapNode rec;
-  rec.set_path(path);
+  if (!node_rec_) node_rec_ = std::make_unique<pb::SnapNode>();
+  pb::SnapNode& rec = *node_rec_;
+  rec.Clear();
+  rec.set_path(path.data(), path.size());
   if (n.data_null) {
     rec.set_data_null(true);
   } else {
@@ -157,7 +174,7 @@ void SnapshotWriter::WriteNode(const datatree::DataTree& tree, const std::string
   rec.set_cversion(n.cversion);
   rec.set_aversion(n.aversion);
   rec.set_acl_ref(acl_ref);
-  Record(kNode, rec.SerializeAsString());
+  RecordInPlace(kNode, rec);
   ++nodes_written_;
 }
 
@@ -169,30 +186,35 @@ bool SnapshotWriter::Step(const datatree::DataTree& tree, size_t max_nodes, base
     stack_.push_back(Level{"/", "", false});
   }
   size_t budget = max_nodes;
-  while (!stack_.empty() && budget > 0) {
-    Level& top = stack_.back();
-    const datatree::Znode* n = tree.Find(top.path);
-    if (!n) {
-      stack_.pop_back();
-      continue;
+  base::Status failed;
+  while (!stack_.empty() && budget > 0 && failed.ok()) {
+    // Walk a run of the top level's children; stop at one that has children of its own
+    // (it becomes the top level), when the budget is spent, or on a write error.
+    const datatree::Znode* n = tree.Find(stack_.back().path);
+    bool descend = false;
+    if (n) {
+      tree.VisitChildrenAfter(*n, stack_.back().last_child, !stack_.back().started,
+                              [&](const datatree::Znode& c) {
+        Level& top = stack_.back();
+        top.started = true;
+        top.last_child.assign(c.name());
+        WriteNode(tree, c.path(), c);
+        --budget;
+        if (buffer_.size() >= kFlushBytes) failed = Flush();
+        // A leaf has nothing to walk: no level for it (most znodes are leaves).
+        if (c.child_count() > 0) {
+          stack_.push_back(Level{std::string(c.path()), "", false});
+          descend = true;
+          return false;
+        }
+        return budget > 0 && failed.ok();
+      });
     }
-    const datatree::Znode* c = tree.NextChild(*n, top.last_child, !top.started);
-    if (!c) {
-      stack_.pop_back();
-      continue;
-    }
-    top.started = true;
-    top.last_child.assign(c->name());
-    std::string child(c->path());
-    WriteNode(tree, child, *c);
-    --budget;
-    stack_.push_back(Level{std::move(child), "", false});
-    if (buffer_.size() >= kFlushBytes) {
-      if (base::Status s = Flush(); !s.ok()) {
-        *status = s;
-        return true;
-      }
-    }
+    if (!descend && (!n || budget > 0) && failed.ok()) stack_.pop_back();
+  }
+  if (!failed.ok()) {
+    *status = failed;
+    return true;
   }
   return stack_.empty();
 }

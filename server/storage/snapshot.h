@@ -16,12 +16,17 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "server/base/status.h"
 #include "server/datatree/data_tree.h"
 #include "server/session/session_tracker.h"
+
+namespace caucus::pb {
+class SnapNode;
+}
 
 namespace caucus::storage {
 
@@ -57,9 +62,11 @@ class SnapshotWriter {
  private:
   SnapshotWriter() = default;
   void Record(uint8_t type, const std::string& payload);
+  template <typename Message>
+  void RecordInPlace(uint8_t type, const Message& m);
   base::Status Flush();
   uint32_t AclRef(const jute::AclList& acl);
-  void WriteNode(const datatree::DataTree& tree, const std::string& path,
+  void WriteNode(const datatree::DataTree& tree, std::string_view path,
                  const datatree::Znode& n);
 
   struct Level {
@@ -76,6 +83,12 @@ class SnapshotWriter {
   std::string buffer_;
   std::vector<Level> stack_;
   std::unordered_map<std::string, uint32_t> acl_refs_;  // serialized ACL list -> ref
+  // Nodes mostly share one ACL: the last one looked up and its ref spare the serialization.
+  jute::AclList last_acl_;
+  uint32_t last_acl_ref_ = 0;
+  bool has_last_acl_ = false;
+  // Reused for every node, so that its strings keep their capacity (no allocation per node).
+  std::unique_ptr<pb::SnapNode> node_rec_;
   bool root_written_ = false;
 };
 

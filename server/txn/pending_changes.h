@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,7 +24,8 @@ struct ChangeRecord {
   bool exists = false;
   jute::Stat stat;  // as persisted (see DataTree::PersistedStatOf); num_children unused
   int32_t child_count = 0;
-  jute::AclList acl;
+  // Shared with the tree's ACL cache or other records: copying a record is cheap.
+  std::shared_ptr<const jute::AclList> acl;
 };
 
 class PendingChanges {

@@ -33,7 +33,7 @@ class Scratch {
     rec.exists = true;
     rec.stat = tree_.PersistedStatOf(*n);
     rec.child_count = static_cast<int32_t>(n->child_count());
-    rec.acl = tree_.AclOf(*n);
+    rec.acl = tree_.SharedAclOf(*n);
     return rec;
   }
 
@@ -113,7 +113,7 @@ class OpPreparer {
     std::string parent_path = last_slash == 0 ? "/" : r.path.substr(0, last_slash);
     auto parent = s_.Get(parent_path);
     if (!parent) return Error::kNoNode;
-    if (!auth::CheckAcl(parent->acl, jute::perms::kCreate, *ctx_.auth)) return Error::kNoAuth;
+    if (!auth::CheckAcl(*parent->acl, jute::perms::kCreate, *ctx_.auth)) return Error::kNoAuth;
     std::string path = r.path;
     if (mode.sequential) path += SequenceSuffix(parent->stat.cversion);
     if (!datatree::IsValidPath(path)) return Error::kBadArguments;
@@ -124,7 +124,7 @@ class OpPreparer {
     out.type = op;
     out.path = path;
     out.data = r.data;
-    out.acl = *acl;
+    out.acl = std::move(*acl);
     out.parent_cversion = parent->stat.cversion + 1;
     // Only the createContainer op makes a container: ZooKeeper's plain create with the
     // CONTAINER flag makes an ordinary persistent node.
@@ -145,7 +145,7 @@ class OpPreparer {
     auto parent = s_.Get(parent_path);
     if (!parent) return Error::kNoNode;
     if (op == OpCode::kDelete &&
-        !auth::CheckAcl(parent->acl, jute::perms::kDelete, *ctx_.auth)) {
+        !auth::CheckAcl(*parent->acl, jute::perms::kDelete, *ctx_.auth)) {
       return Error::kNoAuth;
     }
     auto node = s_.Get(r.path);
@@ -168,7 +168,7 @@ class OpPreparer {
     if (!datatree::IsValidPath(r.path)) return Error::kBadArguments;
     auto node = s_.Get(r.path);
     if (!node) return Error::kNoNode;
-    if (!auth::CheckAcl(node->acl, jute::perms::kWrite, *ctx_.auth)) return Error::kNoAuth;
+    if (!auth::CheckAcl(*node->acl, jute::perms::kWrite, *ctx_.auth)) return Error::kNoAuth;
     if (Error e = CheckVersion(node->stat.version, r.version); e != Error::kOk) return e;
     out.type = OpCode::kSetData;
     out.path = r.path;
@@ -187,14 +187,14 @@ class OpPreparer {
     if (!acl) return Error::kInvalidACL;
     auto node = s_.Get(r.path);
     if (!node) return Error::kNoNode;
-    if (!auth::CheckAcl(node->acl, jute::perms::kAdmin, *ctx_.auth)) return Error::kNoAuth;
+    if (!auth::CheckAcl(*node->acl, jute::perms::kAdmin, *ctx_.auth)) return Error::kNoAuth;
     if (Error e = CheckVersion(node->stat.aversion, r.version); e != Error::kOk) return e;
     out.type = OpCode::kSetACL;
     out.path = r.path;
     out.acl = *acl;
     out.version = node->stat.aversion + 1;
     node->stat.aversion = out.version;
-    node->acl = *acl;
+    node->acl = std::make_shared<const jute::AclList>(*acl);
     s_.Put(r.path, *node);
     return Error::kOk;
   }
@@ -203,7 +203,7 @@ class OpPreparer {
     if (!datatree::IsValidPath(r.path)) return Error::kBadArguments;
     auto node = s_.Get(r.path);
     if (!node) return Error::kNoNode;
-    if (!auth::CheckAcl(node->acl, jute::perms::kRead, *ctx_.auth)) return Error::kNoAuth;
+    if (!auth::CheckAcl(*node->acl, jute::perms::kRead, *ctx_.auth)) return Error::kNoAuth;
     if (Error e = CheckVersion(node->stat.version, r.version); e != Error::kOk) return e;
     out.type = OpCode::kCheck;
     out.path = r.path;
@@ -228,7 +228,9 @@ class OpPreparer {
     node.stat.czxid = node.stat.mzxid = node.stat.pzxid = ctx_.zxid;
     node.stat.ctime = node.stat.mtime = ctx_.time_ms;
     node.stat.ephemeral_owner = op.ephemeral_owner;
-    node.acl = op.acl;
+    // Children mostly have their parent's ACL: share it rather than copy it.
+    node.acl = parent.acl && *parent.acl == op.acl ? parent.acl
+                                                    : std::make_shared<const jute::AclList>(op.acl);
     s_.Put(op.path, std::move(node));
   }
 
