@@ -7,6 +7,10 @@
 #include "server/storage/txn_codec.h"
 
 namespace caucus::storage {
+namespace {
+// Rows a purge deletes between two batches of appends (about 2 MB of 1 KiB transactions).
+constexpr int64_t kPurgeRowsPerStep = 2000;
+}  // namespace
 
 LogWriter::LogWriter(std::unique_ptr<SqliteLog> log, Completion done)
     : log_(std::move(log)), done_(std::move(done)), thread_([this] { Run(); }) {}
@@ -91,8 +95,13 @@ void LogWriter::Run() {
     }
     if (!entries.empty()) CommitBatch(entries);
     if (purge > 0) {
-      if (base::Status s = log_->PurgeUpTo(purge); !s.ok()) {
+      bool done = true;
+      if (base::Status s = log_->PurgeSomeUpTo(purge, kPurgeRowsPerStep, &done); !s.ok()) {
         CAUCUS_LOG(Warn) << "could not purge the transaction log: " << s.message();
+      } else if (!done) {
+        // The rest after the appends that arrived meanwhile.
+        std::lock_guard<std::mutex> lock(mu_);
+        purge_upto_ = std::max(purge_upto_, purge);
       }
     }
   }

@@ -167,6 +167,22 @@ base::Status SqliteLog::PurgeUpTo(int64_t zxid) {
   return rc == SQLITE_DONE ? base::Status::Ok() : Error("purge", rc);
 }
 
+base::Status SqliteLog::PurgeSomeUpTo(int64_t zxid, int64_t max_rows, bool* done) {
+  Stmt q;
+  if (base::Status s = Prepare(&q.s, "SELECT zxid FROM log WHERE zxid <= ? ORDER BY zxid "
+                                     "LIMIT 1 OFFSET ?");
+      !s.ok()) {
+    return s;
+  }
+  sqlite3_bind_int64(q.s, 1, zxid);
+  sqlite3_bind_int64(q.s, 2, std::max<int64_t>(0, max_rows - 1));
+  int rc = sqlite3_step(q.s);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return Error("purge", rc);
+  *done = rc == SQLITE_DONE || sqlite3_column_int64(q.s, 0) == zxid;
+  int64_t upto = rc == SQLITE_ROW ? sqlite3_column_int64(q.s, 0) : zxid;
+  return PurgeUpTo(upto);
+}
+
 base::Status SqliteLog::GetMeta(const std::string& key, std::string* value) {
   Stmt q;
   if (base::Status s = Prepare(&q.s, "SELECT value FROM meta WHERE key = ?"); !s.ok()) return s;

@@ -51,6 +51,9 @@ class SqliteLog {
   bool HasEntriesAfter(int64_t zxid);
   base::Status TruncateAfter(int64_t zxid);  // drops entries with zxid > `zxid`
   base::Status PurgeUpTo(int64_t zxid);      // drops entries with zxid <= `zxid`
+  // Drops at most `max_rows` of the oldest entries with zxid <= `zxid`; *done tells whether
+  // none of those is left. A purge in small steps never holds up appends for long.
+  base::Status PurgeSomeUpTo(int64_t zxid, int64_t max_rows, bool* done);
   int64_t LastZxid();                        // 0 when empty
   int64_t FirstZxid();                       // 0 when empty
 

@@ -176,6 +176,28 @@ TEST(SqliteLog, AppendsReadsTruncatesAndPurges) {
   EXPECT_EQ(log->GetMeta("missing", &v).code(), base::Status::Code::kNotFound);
 }
 
+TEST(SqliteLog, PurgesInSteps) {
+  TempDir dir;
+  auto log = OpenLog(dir.path() + "/log.db");
+  std::vector<LogEntry> batch;
+  for (int64_t z = 1; z <= 10; ++z) batch.push_back({z, "p" + std::to_string(z)});
+  ASSERT_TRUE(log->Append(batch).ok());
+  bool done = true;
+  ASSERT_TRUE(log->PurgeSomeUpTo(7, 3, &done).ok());
+  EXPECT_FALSE(done);
+  EXPECT_EQ(log->FirstZxid(), 4);
+  ASSERT_TRUE(log->PurgeSomeUpTo(7, 3, &done).ok());
+  EXPECT_FALSE(done);  // 7 itself is still there
+  EXPECT_EQ(log->FirstZxid(), 7);
+  ASSERT_TRUE(log->PurgeSomeUpTo(7, 3, &done).ok());
+  EXPECT_TRUE(done);
+  EXPECT_EQ(log->FirstZxid(), 8);
+  ASSERT_TRUE(log->PurgeSomeUpTo(7, 3, &done).ok());  // nothing left to purge
+  EXPECT_TRUE(done);
+  EXPECT_EQ(log->FirstZxid(), 8);
+  EXPECT_EQ(log->LastZxid(), 10);
+}
+
 TEST(SqliteLog, SurvivesReopen) {
   TempDir dir;
   {
