@@ -374,13 +374,13 @@ void Node::Pump(Conn& c, Now now) {
   }
 }
 
-void Node::SubmitWrite(Conn& c, const Queued& q, Now now) {
+void Node::SubmitWrite(Conn& c, Queued& q, Now now) {
   if (peer_ && !IsLeader()) {
     ForwardWrite(c, q, now);
     return;
   }
   if (q.req.op == OpCode::kCloseSession) sessions_.SetClosing(c.session_id);
-  session_writes_[c.session_id].push_back(InFlightWrite{q, c.id});
+  session_writes_[c.session_id].push_back(InFlightWrite::Of(q, c.id));
   ++c.writes_in_flight;
   txn::RequestContext ctx = Context(c.session_id, q.req.xid, now, &c.auth);
   if (q.bad != Error::kOk) {
@@ -388,7 +388,7 @@ void Node::SubmitWrite(Conn& c, const Queued& q, Now now) {
   } else if (q.req.op == OpCode::kCloseSession) {
     Propose(preparer_->CloseSession(ctx), now);
   } else {
-    Propose(preparer_->Prepare(q.req, ctx), now);
+    Propose(preparer_->Prepare(std::move(q.req), ctx), now);
   }
 }
 
@@ -476,8 +476,7 @@ void Node::FailProposal(const txn::Txn& t, Now now) {
   auto w = TakeInFlight(t);
   if (!w) return;
   if (Conn* c = ReplyConn(*w, t.session_id)) {
-    SendReply(*c, w->q.req.xid, Error::kSystemError, {}, now, w->q.received_mono_ms,
-              OpName(w->q.req.op));
+    SendReply(*c, w->xid, Error::kSystemError, {}, now, w->received_mono_ms, OpName(w->op));
   } else {
     --stats_.outstanding;  // nobody to answer
   }
@@ -489,12 +488,12 @@ std::optional<Node::InFlightWrite> Node::TakeInFlight(const txn::Txn& t) {
   if (it == session_writes_.end()) return std::nullopt;
   // In an ensemble the session may have moved here from another server with writes still in
   // flight there: those commits are not ours to answer.
-  if (peer_ && it->second.front().q.req.xid != t.cxid) return std::nullopt;
+  if (peer_ && it->second.front().xid != t.cxid) return std::nullopt;
   InFlightWrite w = std::move(it->second.front());
   it->second.pop_front();
   if (it->second.empty()) session_writes_.erase(it);
   // Writes commit (or fail) in zxid order, and a session's writes were submitted in order.
-  CAUCUS_ASSERT(w.q.req.xid == t.cxid);
+  CAUCUS_ASSERT(w.xid == t.cxid);
   if (Conn* c = FindConn(w.conn)) --c->writes_in_flight;
   return w;
 }
@@ -545,7 +544,6 @@ void Node::ReplyToWrite(const txn::Txn& txn, const txn::ApplyResult& r, Now now)
     if (txn.type == OpCode::kCloseSession) CloseSessionConn(txn.session_id);
     return;
   }
-  const Queued& q = w->q;
   Conn* c = ReplyConn(*w, txn.session_id);
   // ZooKeeper 3.8 never answers a successful check outside a multi (its reply fails to
   // serialize); clients only send check inside multi, and we keep the wire identical.
@@ -582,7 +580,7 @@ void Node::ReplyToWrite(const txn::Txn& txn, const txn::ApplyResult& r, Now now)
       default: break;
     }
   }
-  SendReply(*c, q.req.xid, err, body, now, q.received_mono_ms, OpName(q.req.op));
+  SendReply(*c, w->xid, err, body, now, w->received_mono_ms, OpName(w->op));
   if (txn.type == OpCode::kCloseSession) {
     CloseSessionConn(txn.session_id);
     return;

@@ -162,10 +162,16 @@ class Node : public zab::StateSource {
   // new one while the old connection's writes are still in flight, and those writes must
   // still be answered in order (to the old connection, if it is still there) and must still
   // hold back the session's later reads (session FIFO, as ZooKeeper orders per session).
+  // What answering a write needs of its request (not its body: that can be large).
   struct InFlightWrite {
-    Queued q;
+    int32_t xid = 0;
+    jute::OpCode op{};
+    int64_t received_mono_ms = 0;
     ConnId conn = 0;  // the connection the request arrived on
-    };
+    static InFlightWrite Of(const Queued& q, ConnId conn) {
+      return InFlightWrite{q.req.xid, q.req.op, q.received_mono_ms, conn};
+    }
+  };
 
   Conn* FindConn(ConnId id);
   void HandleConnect(Conn& c, std::string_view frame, Now now);
@@ -179,7 +185,7 @@ class Node : public zab::StateSource {
   void HandleAuth(Conn& c, const jute::Request& req);
   void Pump(Conn& c, Now now);
   void ExecuteRead(Conn& c, const Queued& q, Now now);
-  void SubmitWrite(Conn& c, const Queued& q, Now now);
+  void SubmitWrite(Conn& c, Queued& q, Now now);  // spends q.req
   void Propose(txn::Txn txn, Now now);
   void FailProposal(const txn::Txn& txn, Now now);
   void Commit(const txn::Txn& txn, Now now);

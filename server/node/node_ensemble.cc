@@ -259,13 +259,13 @@ void Node::LeaderOrderForwarded(const ForwardedRequest& r, Now now) {
     Propose(preparer_->Failed(ctx, op, Error::kMarshallingError), now);
     return;
   }
-  Propose(preparer_->Prepare(*req, ctx), now);
+  Propose(preparer_->Prepare(std::move(*req), ctx), now);
 }
 
 void Node::ForwardWrite(Conn& c, const Queued& q, Now now) {
   (void)now;
   if (q.req.op == OpCode::kCloseSession) sessions_.SetClosing(c.session_id);
-  session_writes_[c.session_id].push_back(InFlightWrite{q, c.id});
+  session_writes_[c.session_id].push_back(InFlightWrite::Of(q, c.id));
   ++c.writes_in_flight;
   ForwardedRequest r;
   r.session_id = c.session_id;

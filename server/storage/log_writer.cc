@@ -10,10 +10,39 @@ namespace caucus::storage {
 namespace {
 // Rows a purge deletes between two batches of appends (about 2 MB of 1 KiB transactions).
 constexpr int64_t kPurgeRowsPerStep = 2000;
+// WAL frames (pages) after which the checkpointer is asked to copy them back: SQLite's own
+// default threshold.
+constexpr int kCheckpointFrames = 1000;
+// If the WAL grows this large anyway (its checkpoints never caught up with a steady stream of
+// commits, so it never started over), the writer checkpoints it itself and restarts it.
+constexpr int kRestartFrames = 32000;
+
+bool IsFile(const std::string& path) { return !path.empty() && path != ":memory:"; }
 }  // namespace
 
 LogWriter::LogWriter(std::unique_ptr<SqliteLog> log, Completion done)
-    : log_(std::move(log)), done_(std::move(done)), thread_([this] { Run(); }) {}
+    : log_(std::move(log)),
+      done_(std::move(done)),
+      checkpointer_(IsFile(log_->path())
+                        ? std::make_unique<WalCheckpointer>(log_->path(), log_->vfs())
+                        : nullptr),
+      thread_([this] { Run(); }) {}
+
+void LogWriter::OnWalCommit(int frames) {
+  wal_frames_ = frames;
+  if (frames >= kCheckpointFrames) checkpointer_->Request();
+}
+
+void LogWriter::BoundWal() {
+  if (wal_frames_ < kRestartFrames) return;
+  int frames = 0;
+  if (base::Status s = log_->Checkpoint(true, &frames); !s.ok()) {
+    CAUCUS_LOG(Warn) << "log checkpoint failed: " << s.message();
+  }
+  wal_frames_ = 0;  // until the next commit says otherwise
+  std::lock_guard<std::mutex> lock(mu_);
+  ++stats_.forced_checkpoints;
+}
 
 LogWriter::~LogWriter() { Stop(); }
 
@@ -71,6 +100,7 @@ LogWriterStats LogWriter::stats() const {
 }
 
 void LogWriter::Run() {
+  if (checkpointer_) log_->OnCommit([this](int frames) { OnWalCommit(frames); });
   while (true) {
     std::deque<Item> batch;
     int64_t purge = 0;
@@ -94,6 +124,7 @@ void LogWriter::Run() {
       item.job(*log_);
     }
     if (!entries.empty()) CommitBatch(entries);
+    if (checkpointer_) BoundWal();
     if (purge > 0) {
       bool done = true;
       if (base::Status s = log_->PurgeSomeUpTo(purge, kPurgeRowsPerStep, &done); !s.ok()) {

@@ -20,6 +20,7 @@
 #include "server/base/status.h"
 #include "server/node/txn_log.h"
 #include "server/storage/sqlite_log.h"
+#include "server/storage/wal_checkpointer.h"
 
 namespace caucus::storage {
 
@@ -27,6 +28,7 @@ struct LogWriterStats {
   int64_t batches = 0;
   int64_t entries = 0;
   int64_t failures = 0;
+  int64_t forced_checkpoints = 0;  // the WAL outgrew the background checkpoints
 };
 
 class LogWriter : public node::TxnLog {
@@ -59,6 +61,8 @@ class LogWriter : public node::TxnLog {
   };
   void Run();
   void CommitBatch(std::deque<Item>& batch);
+  void OnWalCommit(int frames);
+  void BoundWal();
 
   std::unique_ptr<SqliteLog> log_;
   Completion done_;
@@ -70,6 +74,8 @@ class LogWriter : public node::TxnLog {
   uint64_t failed_generation_ = 0;  // storage thread only: drop items of failed generations
   bool any_failure_ = false;        // storage thread only
   LogWriterStats stats_;            // guarded by mu_
+  std::unique_ptr<WalCheckpointer> checkpointer_;  // null for an in-memory log
+  int wal_frames_ = 0;              // storage thread only: the WAL's size after the last commit
   std::thread thread_;
 };
 

@@ -35,7 +35,7 @@ std::unique_ptr<SqliteLog> SqliteLog::Open(const std::string& path, base::Status
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, vfs);
-  std::unique_ptr<SqliteLog> log(new SqliteLog(db));
+  std::unique_ptr<SqliteLog> log(new SqliteLog(db, path, vfs));
   if (rc != SQLITE_OK) {
     *status = log->Error("open", rc);
     return nullptr;
@@ -181,6 +181,29 @@ base::Status SqliteLog::PurgeSomeUpTo(int64_t zxid, int64_t max_rows, bool* done
   *done = rc == SQLITE_DONE || sqlite3_column_int64(q.s, 0) == zxid;
   int64_t upto = rc == SQLITE_ROW ? sqlite3_column_int64(q.s, 0) : zxid;
   return PurgeUpTo(upto);
+}
+
+base::Status SqliteLog::Checkpoint(bool restart, int* wal_frames) {
+  int frames = 0;
+  int copied = 0;
+  int rc = sqlite3_wal_checkpoint_v2(
+      db_, nullptr, restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE, &frames,
+      &copied);
+  if (wal_frames) *wal_frames = frames;
+  // BUSY: another connection was checkpointing, or (restart) a reader held on; not an error.
+  if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_BUSY) return Error("checkpoint", rc);
+  return base::Status::Ok();
+}
+
+void SqliteLog::OnCommit(std::function<void(int)> hook) {
+  commit_hook_ = std::move(hook);
+  sqlite3_wal_hook(
+      db_,
+      [](void* self, sqlite3*, const char*, int frames) {
+        static_cast<SqliteLog*>(self)->commit_hook_(frames);
+        return SQLITE_OK;
+      },
+      this);
 }
 
 base::Status SqliteLog::GetMeta(const std::string& key, std::string* value) {

@@ -62,14 +62,28 @@ class SqliteLog {
   // Several keys in one transaction (one fsync): replication's two epochs change together.
   base::Status SetMetas(const std::vector<std::pair<std::string, std::string>>& kvs);
 
+  // Copies the WAL into the database file. Passive copies what it can without waiting for
+  // (or blocking) a writer on another connection; restart waits, copies everything, and
+  // makes the next commit start the WAL over. *wal_frames: the WAL's size in frames.
+  base::Status Checkpoint(bool restart, int* wal_frames = nullptr);
+  // Calls `hook(frames)` after each commit with the WAL's size in frames. Replaces SQLite's
+  // automatic checkpoint on this connection: the caller checkpoints.
+  void OnCommit(std::function<void(int)> hook);
+  const std::string& path() const { return path_; }
+  const std::string& vfs() const { return vfs_; }
+
  private:
-  explicit SqliteLog(sqlite3* db) : db_(db) {}
+  SqliteLog(sqlite3* db, std::string path, const char* vfs)
+      : db_(db), path_(std::move(path)), vfs_(vfs ? vfs : "") {}
   base::Status Exec(const char* sql);
   base::Status Error(const char* what, int rc);
   base::Status Prepare(sqlite3_stmt** stmt, const char* sql);
   int64_t ScalarInt(const char* sql);
 
   sqlite3* db_;
+  std::string path_;
+  std::string vfs_;
+  std::function<void(int)> commit_hook_;
   sqlite3_stmt* insert_ = nullptr;
 };
 

@@ -101,7 +101,8 @@ class OpPreparer {
   OpPreparer(Scratch& s, const RequestContext& ctx, const PrepareOptions& o)
       : s_(s), ctx_(ctx), opts_(o) {}
 
-  Error Create(OpCode op, const jute::CreateRequest& r, TxnOp& out) {
+  // Takes the request's data (not copied: it can be large); the request is spent.
+  Error Create(OpCode op, jute::CreateRequest& r, TxnOp& out) {
     CreateModeInfo mode = ModeOf(r.flags);
     if (!mode.valid) return Error::kBadArguments;
     if (mode.ttl && !opts_.extended_types_enabled) return Error::kUnimplemented;
@@ -123,7 +124,7 @@ class OpPreparer {
     }
     out.type = op;
     out.path = path;
-    out.data = r.data;
+    out.data = std::move(r.data);
     out.acl = std::move(*acl);
     out.parent_cversion = parent->stat.cversion + 1;
     // Only the createContainer op makes a container: ZooKeeper's plain create with the
@@ -164,7 +165,7 @@ class OpPreparer {
     return Error::kOk;
   }
 
-  Error SetData(const jute::SetDataRequest& r, TxnOp& out) {
+  Error SetData(jute::SetDataRequest& r, TxnOp& out) {
     if (!datatree::IsValidPath(r.path)) return Error::kBadArguments;
     auto node = s_.Get(r.path);
     if (!node) return Error::kNoNode;
@@ -172,7 +173,7 @@ class OpPreparer {
     if (Error e = CheckVersion(node->stat.version, r.version); e != Error::kOk) return e;
     out.type = OpCode::kSetData;
     out.path = r.path;
-    out.data = r.data;
+    out.data = std::move(r.data);
     out.version = node->stat.version + 1;
     node->stat.version = out.version;
     node->stat.mzxid = ctx_.zxid;
@@ -246,7 +247,7 @@ class OpPreparer {
   const PrepareOptions& opts_;
 };
 
-Error PrepareOne(OpPreparer& p, OpCode op, const jute::Request& req, TxnOp& out) {
+Error PrepareOne(OpPreparer& p, OpCode op, jute::Request& req, TxnOp& out) {
   switch (op) {
     case OpCode::kCreate:
     case OpCode::kCreate2:
@@ -277,9 +278,9 @@ OpCode MultiCreateOp(OpCode sent, int32_t flags) {
 }
 
 // The same, for an op inside a multi.
-Error PrepareMultiOp(OpPreparer& p, const jute::MultiOp& op, TxnOp& out) {
+Error PrepareMultiOp(OpPreparer& p, jute::MultiOp& op, TxnOp& out) {
   return std::visit(
-      [&](const auto& b) -> Error {
+      [&](auto& b) -> Error {
         using B = std::decay_t<decltype(b)>;
         if constexpr (std::is_same_v<B, jute::CreateRequest>) {
           return p.Create(MultiCreateOp(op.op, b.flags), b, out);
@@ -311,7 +312,7 @@ Txn Preparer::Header(const RequestContext& ctx, OpCode type) const {
   return t;
 }
 
-Txn Preparer::Prepare(const jute::Request& req, const RequestContext& ctx) {
+Txn Preparer::Prepare(jute::Request req, const RequestContext& ctx) {
   if (req.op == OpCode::kMulti) return PrepareMulti(std::get<jute::MultiRequest>(req.body), ctx);
   Txn t = Header(ctx, req.op);
   if (req.op == OpCode::kReconfig) {
@@ -337,7 +338,7 @@ Txn Preparer::Prepare(const jute::Request& req, const RequestContext& ctx) {
 
 // ZooKeeper's multi: the first failing op reports its error, the ops after it
 // RuntimeInconsistency, the ops before it OK, and none of them takes effect.
-Txn Preparer::PrepareMulti(const jute::MultiRequest& m, const RequestContext& ctx) {
+Txn Preparer::PrepareMulti(jute::MultiRequest& m, const RequestContext& ctx) {
   Txn t = Header(ctx, OpCode::kMulti);
   Scratch scratch(tree_, pending_, ctx.zxid);
   OpPreparer p(scratch, ctx, options_);

@@ -35,8 +35,8 @@ class Preparer {
   Preparer(const datatree::DataTree& tree, PendingChanges& pending, PrepareOptions options)
       : tree_(tree), pending_(pending), options_(options) {}
 
-  // `req.op` must satisfy IsWriteOp.
-  Txn Prepare(const jute::Request& req, const RequestContext& ctx);
+  // `req.op` must satisfy IsWriteOp. By value: the txn takes the request's data (move it in).
+  Txn Prepare(jute::Request req, const RequestContext& ctx);
   Txn CreateSession(const RequestContext& ctx, int32_t timeout_ms);
   Txn CloseSession(const RequestContext& ctx);
   // A request that fails before validation (undecodable body): still ordered, still a zxid.
@@ -46,7 +46,7 @@ class Preparer {
 
  private:
   Txn Header(const RequestContext& ctx, jute::OpCode type) const;
-  Txn PrepareMulti(const jute::MultiRequest& m, const RequestContext& ctx);
+  Txn PrepareMulti(jute::MultiRequest& m, const RequestContext& ctx);
 
   const datatree::DataTree& tree_;
   PendingChanges& pending_;
