@@ -518,10 +518,23 @@ void Node::RestoreSession(int64_t id, int32_t timeout_ms, Now now) {
   sessions_.Add(id, timeout_ms, SessionPassword(id), now.mono_ms);
 }
 
+namespace {
+// A transaction's size in the log, near enough to pace snapshots by (the header, and each
+// op's path and data; ACLs and the encoding's framing are small).
+int64_t ApproxLogBytes(const txn::Txn& t) {
+  int64_t n = 32;
+  for (const auto& op : t.ops) {
+    n += 16 + static_cast<int64_t>(op.path.size() + (op.data ? op.data->size() : 0));
+  }
+  return n;
+}
+}  // namespace
+
 void Node::Commit(const txn::Txn& txn, Now now) {
   txn::ApplyResult r = txn::Apply(txn, *tree_);
   pending_.OnApplied(txn.zxid);
   ++txns_since_snapshot_;
+  txn_bytes_since_snapshot_ += ApproxLogBytes(txn);
   // Watch events go out before the reply that reveals the new state (ZooKeeper's guarantee).
   DeliverWatches();
   if (txn.type == OpCode::kCreateSession) {

@@ -117,7 +117,9 @@ class Node : public zab::StateSource {
   void RestoreSession(int64_t id, int32_t timeout_ms, Now now);
   // Transactions applied since the counter was last reset (the snapshot trigger).
   int64_t txns_since_snapshot() const { return txns_since_snapshot_; }
-  void ResetSnapshotCounter() { txns_since_snapshot_ = 0; }
+  // About how many bytes those transactions took in the log.
+  int64_t txn_bytes_since_snapshot() const { return txn_bytes_since_snapshot_; }
+  void ResetSnapshotCounter() { txns_since_snapshot_ = txn_bytes_since_snapshot_ = 0; }
   // Whether a write is waiting for the log (for tests and the `mntr` command).
   size_t proposals_in_flight() const { return proposed_.size(); }
 
@@ -253,6 +255,7 @@ class Node : public zab::StateSource {
   std::deque<txn::Txn> proposed_;  // appended to the log, waiting to be durable
   uint64_t log_generation_ = 0;
   int64_t txns_since_snapshot_ = 0;
+  int64_t txn_bytes_since_snapshot_ = 0;
   txn::PendingChanges pending_;
   std::unique_ptr<txn::Preparer> preparer_;
   session::SessionTracker sessions_;

@@ -1,5 +1,6 @@
 #include "server/runtime/snapshotter.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <utility>  // must precede Asio: Boost 1.74 awaitable.hpp lacks it under C++20
@@ -27,14 +28,27 @@ Snapshotter::Snapshotter(boost::asio::io_context& io, node::Node& node, storage:
       rng_(std::random_device{}()) {
   // ZooKeeper's randomRoll: somewhere in [snapCount/2 + 1, snapCount].
   threshold_ = snap_count_ / 2 + 1 + static_cast<int64_t>(rng_() % (snap_count_ / 2 + 1));
+  auto snaps = storage::ListSnapshots(dir_);
+  struct stat st {};
+  if (!snaps.empty() && ::stat(snaps.front().second.c_str(), &st) == 0) {
+    last_snapshot_bytes_ = static_cast<int64_t>(st.st_size);
+  }
 }
 
 Snapshotter::~Snapshotter() {
   if (committer_.joinable()) committer_.join();
 }
 
+// Both conditions must hold. The second keeps snapshot writing to at most about twice the
+// log's own bytes when every transaction grows the tree (1 KiB creates would otherwise write
+// a snapshot of the whole, ever larger tree every snapCount transactions: quadratic), while
+// recovery never replays more log than half a snapshot. When the tree does not grow (updates
+// in place), snapshots are small and snapCount alone decides, as in ZooKeeper.
 void Snapshotter::MaybeStart() {
-  if (writer_ || node_.txns_since_snapshot() < threshold_) return;
+  if (writer_ || node_.txns_since_snapshot() < threshold_ ||
+      node_.txn_bytes_since_snapshot() < last_snapshot_bytes_ / 2) {
+    return;
+  }
   if (committer_.joinable()) committer_.join();
   int64_t zxid = node_.last_zxid();
   base::Status s;
@@ -100,7 +114,9 @@ void Snapshotter::OnCommitted(bool ok) {
     writer_->Abandon();
   } else {
     CAUCUS_LOG(Info) << "snapshot " << writer_->final_path() << " written ("
-                     << writer_->nodes_written() << " znodes)";
+                     << writer_->nodes_written() << " znodes, " << writer_->bytes_written()
+                     << " bytes)";
+    last_snapshot_bytes_ = writer_->bytes_written();
   }
   writer_.reset();
   if (ok) ApplyRetention();

@@ -1,5 +1,6 @@
 // Snapshotter: decides when to snapshot (every ~snapCount transactions, randomized like
-// ZooKeeper so replicas do not all snapshot at once), drives the fuzzy SnapshotWriter in small
+// ZooKeeper so replicas do not all snapshot at once, and not before the log written since the
+// last snapshot is half that snapshot's size), drives the fuzzy SnapshotWriter in small
 // steps on the core thread between other work, fsyncs and renames the file on a helper thread,
 // then applies retention: keeps the newest autopurge.snapRetainCount snapshots and purges the
 // log up to the oldest one kept.
@@ -51,6 +52,7 @@ class Snapshotter {
   int32_t retain_;
   uint64_t secret_;
   int64_t threshold_;
+  int64_t last_snapshot_bytes_ = 0;  // the newest snapshot's size (on disk at start, or written)
   std::mt19937_64 rng_;
   std::unique_ptr<storage::SnapshotWriter> writer_;
   std::thread committer_;

@@ -118,6 +118,7 @@ void SnapshotWriter::RecordInPlace(uint8_t type, const Message& m) {
 
 base::Status SnapshotWriter::Flush() {
   crc_ = base::Crc32c(crc_, buffer_.data(), buffer_.size());
+  bytes_written_ += static_cast<int64_t>(buffer_.size());
   size_t off = 0;
   while (off < buffer_.size()) {
     ssize_t n = ::write(fd_, buffer_.data() + off, buffer_.size() - off);

@@ -57,6 +57,7 @@ class SnapshotWriter {
 
   int64_t zxid() const { return zxid_; }
   int64_t nodes_written() const { return nodes_written_; }
+  int64_t bytes_written() const { return bytes_written_; }
   const std::string& final_path() const { return final_path_; }
 
  private:
@@ -79,6 +80,7 @@ class SnapshotWriter {
   int fd_ = -1;
   int64_t zxid_ = 0;
   int64_t nodes_written_ = 0;
+  int64_t bytes_written_ = 0;
   uint32_t crc_ = 0;
   std::string buffer_;
   std::vector<Level> stack_;
