@@ -6,6 +6,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 #include <cstdio>
 #include <cstring>
 
@@ -95,6 +99,95 @@ std::unique_ptr<SnapshotWriter> SnapshotWriter::Start(const std::string& final_p
   return w;
 }
 
+class SnapshotWriter::FileSink {
+ public:
+  FileSink(int fd, std::string path) : fd_(fd), path_(std::move(path)), thread_([this] { Run(); }) {}
+  ~FileSink() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  FileSink(const FileSink&) = delete;
+  FileSink& operator=(const FileSink&) = delete;
+
+  // Queues `buf` and leaves an empty (recycled) buffer in its place. Waits while a few
+  // buffers are queued already: a slow disk slows the walk down rather than filling memory.
+  base::Status Write(std::string& buf, uint32_t crc_seed) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!started_) {
+      crc_ = crc_seed;
+      started_ = true;
+    }
+    cv_.wait(lock, [this] { return queue_.size() < kMaxQueued || !status_.ok(); });
+    if (!status_.ok()) return status_;
+    queue_.push_back(std::move(buf));
+    buf.clear();
+    if (!spare_.empty()) {
+      buf.swap(spare_.back());
+      spare_.pop_back();
+    }
+    cv_.notify_all();
+    return base::Status::Ok();
+  }
+  // Waits until everything queued is written; the CRC of everything written so far.
+  base::Status Drain(uint32_t* crc) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return (queue_.empty() && !busy_) || !status_.ok(); });
+    *crc = crc_;
+    return status_;
+  }
+
+ private:
+  static constexpr size_t kMaxQueued = 4;
+  void Run() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping
+      std::string buf = std::move(queue_.front());
+      queue_.pop_front();
+      busy_ = true;
+      uint32_t crc = crc_;
+      lock.unlock();
+      crc = base::Crc32c(crc, buf.data(), buf.size());
+      base::Status s = WriteAll(buf);
+      lock.lock();
+      busy_ = false;
+      crc_ = crc;
+      if (!s.ok() && status_.ok()) status_ = s;
+      buf.clear();
+      if (spare_.size() < kMaxQueued) spare_.push_back(std::move(buf));
+      cv_.notify_all();
+    }
+  }
+  base::Status WriteAll(const std::string& buf) {
+    size_t off = 0;
+    while (off < buf.size()) {
+      ssize_t n = ::write(fd_, buf.data() + off, buf.size() - off);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return Errno("cannot write", path_);
+      off += static_cast<size_t>(n);
+    }
+    return base::Status::Ok();
+  }
+
+  int fd_;
+  std::string path_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> queue_;   // guarded by mu_
+  std::vector<std::string> spare_;  // guarded by mu_: written buffers, for reuse
+  uint32_t crc_ = 0;                // guarded by mu_
+  bool started_ = false;            // guarded by mu_
+  bool busy_ = false;               // guarded by mu_
+  bool stopping_ = false;           // guarded by mu_
+  base::Status status_;             // guarded by mu_: the first write error
+  std::thread thread_;
+};
+
 SnapshotWriter::~SnapshotWriter() {
   if (fd_ >= 0) Abandon();
 }
@@ -117,17 +210,10 @@ void SnapshotWriter::RecordInPlace(uint8_t type, const Message& m) {
 }
 
 base::Status SnapshotWriter::Flush() {
-  crc_ = base::Crc32c(crc_, buffer_.data(), buffer_.size());
+  if (buffer_.empty()) return base::Status::Ok();
+  if (!sink_) sink_ = std::make_unique<FileSink>(fd_, tmp_path_);
   bytes_written_ += static_cast<int64_t>(buffer_.size());
-  size_t off = 0;
-  while (off < buffer_.size()) {
-    ssize_t n = ::write(fd_, buffer_.data() + off, buffer_.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Errno("cannot write", tmp_path_);
-    off += static_cast<size_t>(n);
-  }
-  buffer_.clear();
-  return base::Status::Ok();
+  return sink_->Write(buffer_, crc_);
 }
 
 uint32_t SnapshotWriter::AclRef(const jute::AclList& acl) {
@@ -235,6 +321,11 @@ base::Status SnapshotWriter::Seal(const session::SessionTracker& sessions) {
   end.set_session_count(count);
   Record(kEnd, end.SerializeAsString());
   if (base::Status s = Flush(); !s.ok()) return s;
+  if (sink_) {
+    base::Status s = sink_->Drain(&crc_);
+    sink_.reset();
+    if (!s.ok()) return s;
+  }
   std::string trailer;
   PutU32(trailer, crc_);
   buffer_ = trailer;
@@ -265,6 +356,7 @@ base::Status SnapshotWriter::Commit() {
 }
 
 void SnapshotWriter::Abandon() {
+  sink_.reset();
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
   ::unlink(tmp_path_.c_str());

@@ -66,6 +66,7 @@ class SnapshotWriter {
   template <typename Message>
   void RecordInPlace(uint8_t type, const Message& m);
   base::Status Flush();
+  class FileSink;
   uint32_t AclRef(const jute::AclList& acl);
   void WriteNode(const datatree::DataTree& tree, std::string_view path,
                  const datatree::Znode& n);
@@ -91,6 +92,9 @@ class SnapshotWriter {
   bool has_last_acl_ = false;
   // Reused for every node, so that its strings keep their capacity (no allocation per node).
   std::unique_ptr<pb::SnapNode> node_rec_;
+  // Checksums and writes full buffers on a thread of its own, so that the walk on the core
+  // thread only serializes (a write to the page cache costs as much as the serialization).
+  std::unique_ptr<FileSink> sink_;
   bool root_written_ = false;
 };
 
