@@ -10,12 +10,13 @@ namespace caucus::storage {
 namespace {
 // Rows a purge deletes between two batches of appends (about 2 MB of 1 KiB transactions).
 constexpr int64_t kPurgeRowsPerStep = 2000;
-// WAL frames (pages) after which the checkpointer is asked to copy them back: SQLite's own
-// default threshold.
+// WAL frames (pages) written since the last request after which the checkpointer is asked to
+// copy them back: SQLite's own default threshold.
 constexpr int kCheckpointFrames = 1000;
-// If the WAL grows this large anyway (its checkpoints never caught up with a steady stream of
-// commits, so it never started over), the writer checkpoints it itself and restarts it.
-constexpr int kRestartFrames = 32000;
+// The WAL starts over only if a commit finds it wholly copied back, which a steady stream of
+// commits racing the checkpointer rarely allows. Past this size the writer checkpoints it
+// itself (little is left to copy by then) so that the next commit starts it over.
+constexpr int kRestartFrames = 16000;
 
 bool IsFile(const std::string& path) { return !path.empty() && path != ":memory:"; }
 }  // namespace
@@ -29,8 +30,14 @@ LogWriter::LogWriter(std::unique_ptr<SqliteLog> log, Completion done)
       thread_([this] { Run(); }) {}
 
 void LogWriter::OnWalCommit(int frames) {
+  if (frames < wal_frames_) requested_at_frames_ = 0;  // the WAL started over
   wal_frames_ = frames;
-  if (frames >= kCheckpointFrames) checkpointer_->Request();
+  // Asking once per kCheckpointFrames new frames, not after every commit: each checkpoint
+  // ends with an fsync of the database file.
+  if (frames - requested_at_frames_ >= kCheckpointFrames) {
+    requested_at_frames_ = frames;
+    checkpointer_->Request();
+  }
 }
 
 void LogWriter::BoundWal() {
@@ -39,7 +46,7 @@ void LogWriter::BoundWal() {
   if (base::Status s = log_->Checkpoint(true, &frames); !s.ok()) {
     CAUCUS_LOG(Warn) << "log checkpoint failed: " << s.message();
   }
-  wal_frames_ = 0;  // until the next commit says otherwise
+  wal_frames_ = requested_at_frames_ = 0;  // until the next commit says otherwise
   std::lock_guard<std::mutex> lock(mu_);
   ++stats_.forced_checkpoints;
 }

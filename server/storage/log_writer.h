@@ -76,6 +76,7 @@ class LogWriter : public node::TxnLog {
   LogWriterStats stats_;            // guarded by mu_
   std::unique_ptr<WalCheckpointer> checkpointer_;  // null for an in-memory log
   int wal_frames_ = 0;              // storage thread only: the WAL's size after the last commit
+  int requested_at_frames_ = 0;     // storage thread only: its size at the last request
   std::thread thread_;
 };
 
