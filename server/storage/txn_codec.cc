@@ -5,15 +5,6 @@
 namespace caucus::storage {
 namespace {
 
-void ToPb(const jute::AclList& acl, google::protobuf::RepeatedPtrField<pb::Acl>* out) {
-  for (const auto& a : acl) {
-    pb::Acl* p = out->Add();
-    p->set_perms(a.perms);
-    p->set_scheme(a.id.scheme);
-    p->set_id(a.id.id);
-  }
-}
-
 jute::AclList FromPb(const google::protobuf::RepeatedPtrField<pb::Acl>& in) {
   jute::AclList out;
   out.reserve(static_cast<size_t>(in.size()));
@@ -21,21 +12,95 @@ jute::AclList FromPb(const google::protobuf::RepeatedPtrField<pb::Acl>& in) {
   return out;
 }
 
-void OpToPb(const txn::TxnOp& op, pb::TxnOp* p) {
-  p->set_type(static_cast<int32_t>(op.type));
-  p->set_path(op.path);
-  if (op.data) {
-    p->set_data(*op.data);
-  } else {
-    p->set_data_null(true);
+// The Protobuf wire format of pb::Txn, written directly: building the message would copy
+// every op's data into it and then again into the serialized string, with an allocation per
+// field, on the core thread, for every write. Same bytes as SerializeAsString (fields in
+// number order, proto3 defaults left out; tests/server/storage checks it against Protobuf).
+class WireWriter {
+ public:
+  explicit WireWriter(std::string& out) : out_(out) {}
+  static size_t VarintSize(uint64_t v) {
+    size_t n = 1;
+    while (v >= 0x80) {
+      v >>= 7;
+      ++n;
+    }
+    return n;
   }
-  ToPb(op.acl, p->mutable_acl());
-  p->set_ephemeral_owner(op.ephemeral_owner);
-  p->set_parent_cversion(op.parent_cversion);
-  p->set_version(op.version);
-  p->set_err(static_cast<int32_t>(op.err));
-  p->set_timeout_ms(op.timeout_ms);
-  for (const auto& e : op.ephemerals) p->add_ephemerals(e);
+  // Negative int32s are sign-extended to 64 bits, as Protobuf does.
+  static uint64_t Wide(int64_t v) { return static_cast<uint64_t>(v); }
+  static size_t IntField(int64_t v) { return v ? 1 + VarintSize(Wide(v)) : 0; }
+  static size_t LenField(size_t len, bool always = false) {
+    return len || always ? 1 + VarintSize(len) + len : 0;
+  }
+
+  void Varint(uint64_t v) {
+    while (v >= 0x80) {
+      out_.push_back(static_cast<char>((v & 0x7f) | 0x80));
+      v >>= 7;
+    }
+    out_.push_back(static_cast<char>(v));
+  }
+  void Int(int field, int64_t v) {
+    if (v == 0) return;
+    Varint(static_cast<uint64_t>(field) << 3);
+    Varint(Wide(v));
+  }
+  void Len(int field, size_t len) {
+    Varint(static_cast<uint64_t>(field) << 3 | 2);
+    Varint(len);
+  }
+  void Bytes(int field, std::string_view b) {
+    if (b.empty()) return;
+    Len(field, b.size());
+    out_.append(b);
+  }
+  void Raw(std::string_view b) { out_.append(b); }
+
+ private:
+  std::string& out_;
+};
+
+size_t AclSize(const jute::Acl& a) {
+  return WireWriter::IntField(a.perms) + WireWriter::LenField(a.id.scheme.size()) +
+         WireWriter::LenField(a.id.id.size());
+}
+
+size_t OpSize(const txn::TxnOp& op) {
+  size_t n = WireWriter::IntField(static_cast<int32_t>(op.type)) +
+             WireWriter::LenField(op.path.size()) +
+             WireWriter::LenField(op.data ? op.data->size() : 0) + (op.data ? 0 : 2);
+  for (const auto& a : op.acl) n += WireWriter::LenField(AclSize(a), true);
+  n += WireWriter::IntField(op.ephemeral_owner) + WireWriter::IntField(op.parent_cversion) +
+       WireWriter::IntField(op.version) + WireWriter::IntField(static_cast<int32_t>(op.err)) +
+       WireWriter::IntField(op.timeout_ms);
+  for (const auto& e : op.ephemerals) n += WireWriter::LenField(e.size(), true);
+  return n;
+}
+
+void WriteOp(WireWriter& w, const txn::TxnOp& op) {
+  w.Int(1, static_cast<int32_t>(op.type));
+  w.Bytes(2, op.path);
+  if (op.data) {
+    w.Bytes(3, *op.data);
+  } else {
+    w.Int(4, 1);  // data_null
+  }
+  for (const auto& a : op.acl) {
+    w.Len(5, AclSize(a));
+    w.Int(1, a.perms);
+    w.Bytes(2, a.id.scheme);
+    w.Bytes(3, a.id.id);
+  }
+  w.Int(6, op.ephemeral_owner);
+  w.Int(7, op.parent_cversion);
+  w.Int(8, op.version);
+  w.Int(9, static_cast<int32_t>(op.err));
+  w.Int(10, op.timeout_ms);
+  for (const auto& e : op.ephemerals) {
+    w.Len(11, e.size());  // a repeated string's empty elements are written too
+    w.Raw(e);
+  }
 }
 
 txn::TxnOp OpFromPb(const pb::TxnOp& p) {
@@ -56,14 +121,23 @@ txn::TxnOp OpFromPb(const pb::TxnOp& p) {
 }  // namespace
 
 std::string EncodeTxn(const txn::Txn& t) {
-  pb::Txn p;
-  p.set_session_id(t.session_id);
-  p.set_cxid(t.cxid);
-  p.set_zxid(t.zxid);
-  p.set_time_ms(t.time_ms);
-  p.set_type(static_cast<int32_t>(t.type));
-  for (const auto& op : t.ops) OpToPb(op, p.add_ops());
-  return p.SerializeAsString();
+  size_t size = WireWriter::IntField(t.session_id) + WireWriter::IntField(t.cxid) +
+                WireWriter::IntField(t.zxid) + WireWriter::IntField(t.time_ms) +
+                WireWriter::IntField(static_cast<int32_t>(t.type));
+  for (const auto& op : t.ops) size += WireWriter::LenField(OpSize(op), true);
+  std::string out;
+  out.reserve(size);
+  WireWriter w(out);
+  w.Int(1, t.session_id);
+  w.Int(2, t.cxid);
+  w.Int(3, t.zxid);
+  w.Int(4, t.time_ms);
+  w.Int(5, static_cast<int32_t>(t.type));
+  for (const auto& op : t.ops) {
+    w.Len(6, OpSize(op));
+    WriteOp(w, op);
+  }
+  return out;
 }
 
 bool DecodeTxn(std::string_view bytes, txn::Txn& out) {

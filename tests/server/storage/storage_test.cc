@@ -12,6 +12,7 @@
 #include <mutex>
 #include <random>
 
+#include "caucus/storage.pb.h"
 #include "server/base/crc32c.h"
 #include "server/datatree/data_tree.h"
 #include "server/session/session_tracker.h"
@@ -123,6 +124,87 @@ TEST(Crc32c, MatchesTheStandardCheckValueAndChains) {
     EXPECT_EQ(base::Crc32c(a, data.data() + split, data.size() - split), base::Crc32c(data));
   }
   EXPECT_NE(base::Crc32c(data), base::Crc32c(data.substr(1)));
+}
+
+// The reference: what Protobuf itself makes of the same Txn.
+std::string EncodeWithProtobuf(const txn::Txn& t) {
+  pb::Txn p;
+  p.set_session_id(t.session_id);
+  p.set_cxid(t.cxid);
+  p.set_zxid(t.zxid);
+  p.set_time_ms(t.time_ms);
+  p.set_type(static_cast<int32_t>(t.type));
+  for (const auto& op : t.ops) {
+    pb::TxnOp* o = p.add_ops();
+    o->set_type(static_cast<int32_t>(op.type));
+    o->set_path(op.path);
+    if (op.data) {
+      o->set_data(*op.data);
+    } else {
+      o->set_data_null(true);
+    }
+    for (const auto& a : op.acl) {
+      pb::Acl* pa = o->add_acl();
+      pa->set_perms(a.perms);
+      pa->set_scheme(a.id.scheme);
+      pa->set_id(a.id.id);
+    }
+    o->set_ephemeral_owner(op.ephemeral_owner);
+    o->set_parent_cversion(op.parent_cversion);
+    o->set_version(op.version);
+    o->set_err(static_cast<int32_t>(op.err));
+    o->set_timeout_ms(op.timeout_ms);
+    for (const auto& e : op.ephemerals) o->add_ephemerals(e);
+  }
+  return p.SerializeAsString();
+}
+
+TEST(TxnCodec, EncodesExactlyAsProtobufDoes) {
+  std::mt19937_64 rng(7);
+  auto pick = [&rng](std::initializer_list<int64_t> vs) {
+    return *(vs.begin() + static_cast<long>(rng() % vs.size()));
+  };
+  auto bytes = [&rng](size_t max) {
+    std::string s(rng() % (max + 1), '\0');
+    for (auto& c : s) c = static_cast<char>(rng());
+    return s;
+  };
+  // Protobuf string fields must be UTF-8 (paths are validated as such before they get here).
+  auto text = [&rng](size_t max) {
+    std::string s(rng() % (max + 1), '\0');
+    for (auto& c : s) c = static_cast<char>(' ' + rng() % 95);
+    return s;
+  };
+  for (int i = 0; i < 3000; ++i) {
+    txn::Txn t;
+    t.session_id = pick({0, 1, -1, 0x7fffffffffffffff, static_cast<int64_t>(rng())});
+    t.cxid = static_cast<int32_t>(pick({0, 1, -2, 127, 128, 0x7fffffff}));
+    t.zxid = pick({0, 1, 0x100000001, static_cast<int64_t>(rng() >> 1)});
+    t.time_ms = pick({0, 1732800000000, -5});
+    t.type = static_cast<jute::OpCode>(pick({-1, 0, 1, 14, 15, -10}));
+    for (int o = static_cast<int>(rng() % 4); o > 0; --o) {
+      txn::TxnOp op;
+      op.type = static_cast<jute::OpCode>(pick({-1, 1, 2, 5, 7, 19}));
+      op.path = text(rng() % 2 ? 5 : 300);
+      if (rng() % 4) op.data = bytes(rng() % 2 ? 3 : 2000);
+      for (int a = static_cast<int>(rng() % 3); a > 0; --a) {
+        op.acl.push_back(jute::Acl{static_cast<int32_t>(pick({0, 1, 31, -1})),
+                                   jute::Id{text(6), text(40)}});
+      }
+      op.ephemeral_owner = pick({0, 1, -1, static_cast<int64_t>(rng())});
+      op.parent_cversion = static_cast<int32_t>(pick({0, 3, -1}));
+      op.version = static_cast<int32_t>(pick({0, 1, 300000, -1}));
+      op.err = static_cast<jute::Error>(pick({0, -101, -110, -6}));
+      op.timeout_ms = static_cast<int32_t>(pick({0, 30000}));
+      for (int e = static_cast<int>(rng() % 3); e > 0; --e) op.ephemerals.push_back(text(8));
+      t.ops.push_back(std::move(op));
+    }
+    std::string ours = EncodeTxn(t);
+    ASSERT_EQ(ours, EncodeWithProtobuf(t)) << "txn " << i;
+    txn::Txn back;
+    ASSERT_TRUE(DecodeTxn(ours, back));
+    ASSERT_EQ(EncodeTxn(back), ours);
+  }
 }
 
 TEST(TxnCodec, RoundTripsEveryField) {
