@@ -457,7 +457,7 @@ void Node::OnLogFailed(uint64_t generation, std::string_view message, Now now) {
                     << " pending writes: " << message;
   std::deque<txn::Txn> failed;
   failed.swap(proposed_);
-  pending_ = txn::PendingChanges();
+  pending_.Clear();
   next_zxid_ = tree_->last_processed_zxid();
   next_zxid_ = NextZxid();
   for (const auto& t : failed) FailProposal(t, now);

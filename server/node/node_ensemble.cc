@@ -104,7 +104,7 @@ void Node::OnRole(const zab::RoleChange& role, Now now) {
   leaderless_since_ms_ = -1;
   if (role.state == zab::PeerState::kLeading) {
     next_zxid_ = peer_->NextZxid();
-    pending_ = txn::PendingChanges();
+    pending_.Clear();
     // A new leader gives every session a full timeout from now, as ZooKeeper's does: it has
     // not been told of their recent activity.
     for (const auto& [id, s] : sessions_.sessions()) sessions_.Touch(id, now.mono_ms);
@@ -135,7 +135,7 @@ void Node::LoseLeader(Now now) {
   session_writes_.clear();
   for (auto& [id, c] : conns_) c->writes_in_flight = 0;
   proposed_.clear();
-  pending_ = txn::PendingChanges();
+  pending_.Clear();
   FailBatch(leader_batch_, "the leader was lost before it confirmed a read");
   index_round_ = 0;
   index_waiters_.clear();
@@ -173,7 +173,7 @@ void Node::DropClients(std::string_view why) {
   session_conn_.clear();
   session_writes_.clear();
   proposed_.clear();
-  pending_ = txn::PendingChanges();
+  pending_.Clear();
   quorum_batch_ = ReadBatch{};
   leader_batch_ = ReadBatch{};
   awaiting_apply_.clear();
@@ -196,7 +196,7 @@ void Node::ReplaceState(InstalledState state, Now now) {
   // Watches live in the tree being replaced, and the clients' view would jump: they go.
   DropClients("this server is re-syncing from the leader's snapshot");
   tree_ = std::move(state.tree);
-  pending_ = txn::PendingChanges();
+  pending_.Clear();
   preparer_ = std::make_unique<txn::Preparer>(
       *tree_, pending_,
       txn::PrepareOptions{options_.extended_types_enabled, options_.reconfig_enabled});

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,21 +31,31 @@ struct ChangeRecord {
 
 class PendingChanges {
  public:
+  using Map = std::pmr::unordered_map<std::pmr::string, ChangeRecord, datatree::StringHash,
+                                      std::equal_to<>>;
+  PendingChanges() = default;
+  PendingChanges(const PendingChanges&) = delete;
+  PendingChanges& operator=(const PendingChanges&) = delete;
+
   // The latest pending record for `path`, if any (including "deleted" records).
   const ChangeRecord* Find(std::string_view path) const;
-  void Put(const std::string& path, ChangeRecord rec);
+  void Put(std::string_view path, ChangeRecord rec);
   // Drops the records of every transaction up to and including `zxid` once it is applied.
   void OnApplied(int64_t zxid);
+  // Drops every record (the transactions they came from will never be applied).
+  void Clear();
   // Every path with a pending record, for closeSession's ephemeral scan.
-  const std::unordered_map<std::string, ChangeRecord, datatree::StringHash, std::equal_to<>>&
-  records() const {
-    return by_path_;
-  }
+  const Map& records() const { return by_path_; }
   size_t size() const { return by_path_.size(); }
 
  private:
-  std::unordered_map<std::string, ChangeRecord, datatree::StringHash, std::equal_to<>> by_path_;
-  std::deque<std::pair<int64_t, std::string>> order_;
+  // Records live for one write's round trip through the log: a pool recycles their memory
+  // (map nodes and path strings) without the general allocator, every write, twice.
+  std::pmr::unsynchronized_pool_resource pool_;
+  Map by_path_{&pool_};
+  // Each write's records in zxid order, by their key in by_path_ (stable: a map node is
+  // erased only at its path's last entry here, see OnApplied).
+  std::pmr::deque<std::pair<int64_t, const std::pmr::string*>> order_{&pool_};
 };
 
 }  // namespace caucus::txn

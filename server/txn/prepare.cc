@@ -387,9 +387,9 @@ Txn Preparer::CloseSession(const RequestContext& ctx) {
   // Account for creates and deletes that are prepared but not yet applied.
   for (const auto& [path, rec] : pending_.records()) {
     if (!rec.exists) {
-      es.erase(path);
+      es.erase(std::string(path));
     } else if (rec.stat.ephemeral_owner == ctx.session_id) {
-      es.insert(path);
+      es.insert(std::string(path));
     }
   }
   Scratch scratch(tree_, pending_, ctx.zxid);
