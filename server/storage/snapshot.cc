@@ -16,6 +16,7 @@
 #include "caucus/storage.pb.h"
 #include "server/base/crc32c.h"
 #include "server/storage/snapshot_format.h"
+#include "server/storage/wire_writer.h"
 
 namespace caucus::storage {
 namespace {
@@ -198,16 +199,6 @@ void SnapshotWriter::Record(uint8_t type, const std::string& payload) {
   buffer_.append(payload);
 }
 
-// The same bytes as Record(type, m.SerializeAsString()), serialized straight into the buffer.
-template <typename Message>
-void SnapshotWriter::RecordInPlace(uint8_t type, const Message& m) {
-  size_t size = m.ByteSizeLong();
-  PutU32(buffer_, static_cast<uint32_t>(size));
-  buffer_.push_back(static_cast<char>(type));
-  size_t at = buffer_.size();
-  buffer_.resize(at + size);
-  m.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(buffer_.data() + at));
-}
 
 base::Status SnapshotWriter::Flush() {
   if (buffer_.empty()) return base::Status::Ok();
@@ -239,29 +230,34 @@ uint32_t SnapshotWriter::AclRef(const jute::AclList& acl) {
   return ref;
 }
 
+// The pb::SnapNode record, written directly into the buffer (see wire_writer.h): the data is
+// copied once, and nothing is allocated per node.
 void SnapshotWriter::WriteNode(const datatree::DataTree& tree, std::string_view path,
                                const datatree::Znode& n) {
+  using W = WireWriter;
   uint32_t acl_ref = AclRef(tree.AclOf(n));
-  if (!node_rec_) node_rec_ = std::make_unique<pb::SnapNode>();
-  pb::SnapNode& rec = *node_rec_;
-  rec.Clear();
-  rec.set_path(path.data(), path.size());
-  if (n.data_null) {
-    rec.set_data_null(true);
-  } else {
-    rec.set_data(n.data().data(), n.data().size());
-  }
-  rec.set_czxid(n.czxid);
-  rec.set_mzxid(n.mzxid);
-  rec.set_pzxid(n.pzxid);
-  rec.set_ctime(n.ctime);
-  rec.set_mtime(n.mtime);
-  rec.set_ephemeral_owner(n.ephemeral_owner);
-  rec.set_version(n.version);
-  rec.set_cversion(n.cversion);
-  rec.set_aversion(n.aversion);
-  rec.set_acl_ref(acl_ref);
-  RecordInPlace(kNode, rec);
+  std::string_view data = n.data_null ? std::string_view() : std::string_view(n.data());
+  size_t size = W::LenField(path.size()) + W::LenField(data.size()) + (n.data_null ? 2 : 0) +
+                W::IntField(n.czxid) + W::IntField(n.mzxid) + W::IntField(n.pzxid) +
+                W::IntField(n.ctime) + W::IntField(n.mtime) + W::IntField(n.ephemeral_owner) +
+                W::IntField(n.version) + W::IntField(n.cversion) + W::IntField(n.aversion) +
+                W::IntField(acl_ref);
+  PutU32(buffer_, static_cast<uint32_t>(size));
+  buffer_.push_back(static_cast<char>(kNode));
+  W w(buffer_);
+  w.Bytes(1, path);
+  w.Bytes(2, data);
+  w.Int(3, n.data_null ? 1 : 0);
+  w.Int(4, n.czxid);
+  w.Int(5, n.mzxid);
+  w.Int(6, n.pzxid);
+  w.Int(7, n.ctime);
+  w.Int(8, n.mtime);
+  w.Int(9, n.ephemeral_owner);
+  w.Int(10, n.version);
+  w.Int(11, n.cversion);
+  w.Int(12, n.aversion);
+  w.Int(13, acl_ref);
   ++nodes_written_;
 }
 

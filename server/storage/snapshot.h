@@ -24,10 +24,6 @@
 #include "server/datatree/data_tree.h"
 #include "server/session/session_tracker.h"
 
-namespace caucus::pb {
-class SnapNode;
-}
-
 namespace caucus::storage {
 
 struct SnapshotSession {
@@ -63,8 +59,6 @@ class SnapshotWriter {
  private:
   SnapshotWriter() = default;
   void Record(uint8_t type, const std::string& payload);
-  template <typename Message>
-  void RecordInPlace(uint8_t type, const Message& m);
   base::Status Flush();
   class FileSink;
   uint32_t AclRef(const jute::AclList& acl);
@@ -90,8 +84,6 @@ class SnapshotWriter {
   jute::AclList last_acl_;
   uint32_t last_acl_ref_ = 0;
   bool has_last_acl_ = false;
-  // Reused for every node, so that its strings keep their capacity (no allocation per node).
-  std::unique_ptr<pb::SnapNode> node_rec_;
   // Checksums and writes full buffers on a thread of its own, so that the walk on the core
   // thread only serializes (a write to the page cache costs as much as the serialization).
   std::unique_ptr<FileSink> sink_;

@@ -1,6 +1,7 @@
 #include "server/storage/txn_codec.h"
 
 #include "caucus/storage.pb.h"
+#include "server/storage/wire_writer.h"
 
 namespace caucus::storage {
 namespace {
@@ -16,51 +17,6 @@ jute::AclList FromPb(const google::protobuf::RepeatedPtrField<pb::Acl>& in) {
 // every op's data into it and then again into the serialized string, with an allocation per
 // field, on the core thread, for every write. Same bytes as SerializeAsString (fields in
 // number order, proto3 defaults left out; tests/server/storage checks it against Protobuf).
-class WireWriter {
- public:
-  explicit WireWriter(std::string& out) : out_(out) {}
-  static size_t VarintSize(uint64_t v) {
-    size_t n = 1;
-    while (v >= 0x80) {
-      v >>= 7;
-      ++n;
-    }
-    return n;
-  }
-  // Negative int32s are sign-extended to 64 bits, as Protobuf does.
-  static uint64_t Wide(int64_t v) { return static_cast<uint64_t>(v); }
-  static size_t IntField(int64_t v) { return v ? 1 + VarintSize(Wide(v)) : 0; }
-  static size_t LenField(size_t len, bool always = false) {
-    return len || always ? 1 + VarintSize(len) + len : 0;
-  }
-
-  void Varint(uint64_t v) {
-    while (v >= 0x80) {
-      out_.push_back(static_cast<char>((v & 0x7f) | 0x80));
-      v >>= 7;
-    }
-    out_.push_back(static_cast<char>(v));
-  }
-  void Int(int field, int64_t v) {
-    if (v == 0) return;
-    Varint(static_cast<uint64_t>(field) << 3);
-    Varint(Wide(v));
-  }
-  void Len(int field, size_t len) {
-    Varint(static_cast<uint64_t>(field) << 3 | 2);
-    Varint(len);
-  }
-  void Bytes(int field, std::string_view b) {
-    if (b.empty()) return;
-    Len(field, b.size());
-    out_.append(b);
-  }
-  void Raw(std::string_view b) { out_.append(b); }
-
- private:
-  std::string& out_;
-};
-
 size_t AclSize(const jute::Acl& a) {
   return WireWriter::IntField(a.perms) + WireWriter::LenField(a.id.scheme.size()) +
          WireWriter::LenField(a.id.id.size());
