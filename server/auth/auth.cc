@@ -134,13 +134,12 @@ bool CheckAcl(const jute::AclList& acl, int32_t perm, const AuthIds& ids) {
 }
 
 std::optional<jute::AclList> FixupAcl(const jute::AclList& acl, const AuthIds& ids) {
-  jute::AclList unique;
-  for (const auto& a : acl) {
-    if (std::find(unique.begin(), unique.end(), a) == unique.end()) unique.push_back(a);
-  }
-  if (unique.empty()) return std::nullopt;
+  if (acl.empty()) return std::nullopt;
   jute::AclList out;
-  for (const auto& a : unique) {
+  out.reserve(acl.size());
+  for (auto it = acl.begin(); it != acl.end(); ++it) {
+    const jute::Acl& a = *it;
+    if (std::find(acl.begin(), it, a) != it) continue;  // a repeat: the first one counts
     if (a.id.scheme == "world" && a.id.id == "anyone") {
       out.push_back(a);
     } else if (a.id.scheme == "auth") {

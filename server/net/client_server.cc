@@ -48,6 +48,7 @@ class ClientServer::Impl {
     bool reading = false;
     bool read_paused = false;
     bool close_after_flush = false;
+    bool flush_pending = false;  // in to_flush_
     bool closed = false;
     bool first_bytes = true;
     explicit Connection(tcp::socket s) : socket(std::move(s)) {}
@@ -97,7 +98,28 @@ class ClientServer::Impl {
     Connection& c = *it->second;
     c.queued_bytes += frame.size();
     c.outq.push_back(std::move(frame));
-    if (c.writing.empty()) StartWrite(c);
+    if (c.writing.empty() && !c.flush_pending) {
+      // Written after the current handler returns: the core answers a whole group commit in
+      // one turn, and a connection's replies of that turn then go out in one system call.
+      c.flush_pending = true;
+      to_flush_.push_back(id);
+      if (!flush_posted_) {
+        flush_posted_ = true;
+        asio::post(io_, [this] { FlushAll(); });
+      }
+    }
+  }
+
+  void FlushAll() {
+    flush_posted_ = false;
+    std::vector<node::ConnId> ids;
+    ids.swap(to_flush_);
+    for (node::ConnId id : ids) {
+      auto it = conns_.find(id);
+      if (it == conns_.end()) continue;
+      it->second->flush_pending = false;
+      if (it->second->writing.empty()) StartWrite(*it->second);
+    }
   }
 
   void Close(node::ConnId id, std::string_view reason) {
@@ -295,6 +317,8 @@ class ClientServer::Impl {
   int64_t start_wall_ms_ = 0;
   node::ConnId next_id_ = 1;
   std::unordered_map<node::ConnId, std::unique_ptr<Connection>> conns_;
+  std::vector<node::ConnId> to_flush_;  // connections with replies to start writing
+  bool flush_posted_ = false;
   std::unordered_map<std::string, int> per_ip_;
 };
 
