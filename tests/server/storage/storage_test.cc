@@ -169,12 +169,8 @@ TEST(TxnCodec, EncodesExactlyAsProtobufDoes) {
     for (auto& c : s) c = static_cast<char>(rng());
     return s;
   };
-  // Protobuf string fields must be UTF-8 (paths are validated as such before they get here).
-  auto text = [&rng](size_t max) {
-    std::string s(rng() % (max + 1), '\0');
-    for (auto& c : s) c = static_cast<char>(' ' + rng() % 95);
-    return s;
-  };
+  // Not only UTF-8: clients may send any bytes in ACL ids (see storage.proto).
+  auto text = bytes;
   for (int i = 0; i < 3000; ++i) {
     txn::Txn t;
     t.session_id = pick({0, 1, -1, 0x7fffffffffffffff, static_cast<int64_t>(rng())});
@@ -205,6 +201,18 @@ TEST(TxnCodec, EncodesExactlyAsProtobufDoes) {
     ASSERT_TRUE(DecodeTxn(ours, back));
     ASSERT_EQ(EncodeTxn(back), ours);
   }
+}
+
+// A digest ACL's user may be any bytes; a record holding one must still read back (it did
+// not when these fields were Protobuf `string`s: recovery would have refused the log).
+TEST(TxnCodec, ClientTextThatIsNotUtf8ReadsBack) {
+  txn::Txn t = CreateTxn(5, "/a", "d");
+  t.ops[0].acl = {jute::Acl{31, jute::Id{"digest", "\xff\xfe:hash"}}};
+  t.ops[0].ephemerals = {"/\xc3"};
+  txn::Txn back;
+  ASSERT_TRUE(DecodeTxn(EncodeTxn(t), back));
+  EXPECT_EQ(back.ops[0].acl, t.ops[0].acl);
+  EXPECT_EQ(back.ops[0].ephemerals, t.ops[0].ephemerals);
 }
 
 TEST(TxnCodec, RoundTripsEveryField) {
@@ -484,6 +492,21 @@ TEST(Snapshot, RoundTripsTreeAclsAndSessions) {
   const datatree::Znode* n = loaded.Find("/app/null");
   ASSERT_TRUE(n);
   EXPECT_FALSE(loaded.DataOf(*n).has_value());
+}
+
+TEST(Snapshot, AclIdsThatAreNotUtf8ReadBack) {
+  TempDir dir;
+  datatree::DataTree tree;
+  txn::Txn t = CreateTxn(1, "/x", "v");
+  t.ops[0].acl = {jute::Acl{31, jute::Id{"digest", "\xff:hash"}}};
+  txn::Apply(t, tree);
+  session::SessionTracker sessions(2000);
+  datatree::DataTree loaded;
+  LoadedSnapshot ls;
+  ASSERT_NO_FATAL_FAILURE(RoundTrip(dir.path(), tree, sessions, loaded, &ls));
+  const datatree::Znode* n = loaded.Find("/x");
+  ASSERT_TRUE(n);
+  EXPECT_EQ(loaded.AclOf(*n), t.ops[0].acl);
 }
 
 // More nodes than the loader's lookahead, several levels deep, with ACLs that differ from node
