@@ -87,6 +87,9 @@ struct ReadProbeReply {
   int64_t persisted = 0;  // the highest zxid durable in the voter's log
   Epochs epochs;          // the voter's durable epochs (a newer accepted epoch deposes a leader)
   int64_t committed = 0;  // what the voter knows to be committed (lets a reader learn commits)
+  // The voter is the established leader of epochs.current: `committed` is then that epoch's
+  // commit point, which bounds every write acknowledged so far in it (see read_round.cc).
+  bool leader = false;
 };
 
 using Message = std::variant<FollowerInfo, AckEpoch, AckNewLeader, Ack, LeaderInfo, Sync,

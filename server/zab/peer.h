@@ -134,8 +134,7 @@ class Peer {
   void WidenReadRound(uint64_t round);
   struct ReadRound;
   int64_t ReadBound(const ReadRound& r) const;
-  void LearnCommitsFrom(const ReadRound& r);
-  bool SettledInEpoch() const { return epochs_.current > 0 && epochs_.accepted == epochs_.current; }
+  bool EstablishedLeader() const { return state_ == PeerState::kLeading && established_; }
   void ReadTick();
   bool OnReadChannelClosed(ChannelId ch);
 
@@ -197,10 +196,11 @@ class Peer {
   struct ReadRound {
     std::map<ServerId, bool> replied;  // voter -> whether it confirmed our leadership
     std::set<ServerId> probed;         // voters asked whose read channel has not closed since
-    // Durable positions of the voters that answered while settled in our epoch (accepted ==
-    // current == ours): a quorum of them proves what is committed (see LearnCommitsFrom).
-    std::vector<int64_t> settled_persisted;
     std::vector<int64_t> answers;  // durable positions, one per voter that answered
+    int64_t max_accepted = 0;      // the newest accepted epoch among the answers
+    // From the answer of the established leader of leader_epoch, if it came: its commit point.
+    int64_t leader_committed = -1;
+    int64_t leader_epoch = 0;
 
     int64_t committed_at_start = 0;
     bool leading_at_start = false;

@@ -16,37 +16,44 @@ constexpr int32_t kReopenFirstTicks = 8;
 constexpr int32_t kReopenMaxTicks = 80;
 }  // namespace
 
-// Which voters a round asks. With no write in flight that this member knows of, any quorum's
-// answers are all committed here already, so it asks only as many voters as a quorum needs,
-// taking turns among those whose read channel is not failing: asking everyone would double
-// the messages, and on a busy ensemble those wake-ups are most of a quorum read's cost. With
-// writes in flight it asks every voter, because more answers give a lower bound (see
-// ReadBound). Either way it widens to every voter if one does not answer within a tick or
-// its channel closes (a killed voter's does at once).
+// Which voters a round asks: as many as a quorum needs, the leader first when this member
+// follows one (its answer bounds the round by its commit point, see ReadBound), the others
+// taking turns among those whose read channel is not failing. Asking everyone would double
+// the messages, and on a busy ensemble those wake-ups are most of a quorum read's cost. A
+// round widens to every voter if one does not answer within a tick or its channel closes (a
+// killed voter's does at once).
 uint64_t Peer::StartReadRound() {
   uint64_t id = next_read_round_++;
   ReadRound& r = read_rounds_[id];
   r.committed_at_start = committed_;
-  r.leading_at_start = state_ == PeerState::kLeading && established_;
+  r.leading_at_start = EstablishedLeader();
   r.epoch_at_start = epoch_;
-  size_t needed = last_logged() > committed_ ? options_.voters.size() : options_.Quorum();
+  size_t needed = options_.Quorum();
   if (options_.IsVoter(options_.id) && epochs_.read_floor == 0) {
     r.replied[options_.id] = true;
     r.answers.push_back(persisted_);
+    r.max_accepted = epochs_.accepted;
+    if (EstablishedLeader()) {
+      r.leader_committed = committed_;
+      r.leader_epoch = epochs_.current;
+    }
     --needed;
-  }
-  std::vector<ServerId> others;
-  for (ServerId v : options_.voters) {
-    if (v != options_.id) others.push_back(v);
   }
   auto failing = [this](ServerId v) {
     auto b = read_backoff_.find(v);
     return b != read_backoff_.end() && b->second.next_ticks > 0;
   };
+  std::vector<ServerId> others;
+  for (ServerId v : options_.voters) {
+    if (v != options_.id) others.push_back(v);
+  }
   std::vector<ServerId> ask;
+  bool ask_leader = state_ == PeerState::kFollowing && leader_ != 0 &&
+                    options_.IsVoter(leader_) && !failing(leader_) && needed > 0;
+  if (ask_leader) ask.push_back(leader_);
   for (size_t i = 0; i < others.size() && ask.size() < needed; ++i) {
     ServerId v = others[(read_turn_ + i) % others.size()];
-    if (!failing(v)) ask.push_back(v);
+    if (!failing(v) && !(ask_leader && v == leader_)) ask.push_back(v);
   }
   ++read_turn_;
   if (ask.size() < needed) ask = others;
@@ -60,14 +67,24 @@ uint64_t Peer::StartReadRound() {
 // The bound a round proves: every write acknowledged before the round began is durable on a
 // quorum, which intersects every quorum of answers, so the largest answer of ANY quorum of
 // them is at least that write's zxid. The q smallest answers are a quorum with the lowest
-// such maximum. With only q answers that is their maximum; with more it can be far lower
-// (under writes the largest answers are proposals still in flight, that a read would
-// otherwise wait for).
+// such maximum. With only q answers that is their maximum; with more it can be lower.
+//
+// The leader's answer can bound it lower still: its commit point C. If no answer (a quorum
+// or more) shows an epoch newer than the leader's accepted, no newer epoch had been
+// established when the round began (that takes a quorum accepting it, which would intersect
+// the answers), so every write acknowledged before then was committed in the leader's epoch
+// or before it, and is at or below C, the commit point of an established leader, which
+// covers its whole initial history and only grows. Under writes, the quorum's maximum is a
+// proposal still in flight, which a read would otherwise wait to see committed.
 int64_t Peer::ReadBound(const ReadRound& r) const {
   std::vector<int64_t> a = r.answers;
   const size_t q = options_.Quorum();
   std::nth_element(a.begin(), a.begin() + static_cast<long>(q - 1), a.end());
-  return a[q - 1];
+  int64_t bound = a[q - 1];
+  if (r.leader_committed >= 0 && r.max_accepted <= r.leader_epoch) {
+    bound = std::min(bound, r.leader_committed);
+  }
+  return bound;
 }
 
 // A round with a quorum of answers ends once waiting for more cannot help its reads: its
@@ -113,7 +130,7 @@ bool Peer::ProbeVoter(ServerId to, uint64_t round) {
 // Any voter answers, whatever its role: that is what keeps reads going without a leader.
 void Peer::OnReadProbe(ServerId from, ChannelId ch, const ReadProbe& p) {
   if (!options_.IsVoter(options_.id) || epochs_.read_floor > 0) return;
-  Send(ch, from, ReadProbeReply{p.round, persisted_, epochs_, committed_});
+  Send(ch, from, ReadProbeReply{p.round, persisted_, epochs_, committed_, EstablishedLeader()});
 }
 
 void Peer::OnReadProbeReply(ServerId from, const ReadProbeReply& reply) {
@@ -134,8 +151,10 @@ void Peer::OnReadProbeReply(ServerId from, const ReadProbeReply& reply) {
   ReadRound& r = it->second;
   if (!r.replied.emplace(from, reply.epochs.accepted <= r.epoch_at_start).second) return;
   r.answers.push_back(reply.persisted);
-  if (reply.epochs.accepted == reply.epochs.current && reply.epochs.current == epochs_.current) {
-    r.settled_persisted.push_back(reply.persisted);
+  r.max_accepted = std::max(r.max_accepted, reply.epochs.accepted);
+  if (reply.leader) {
+    r.leader_committed = reply.committed;
+    r.leader_epoch = reply.epochs.current;
   }
   MaybeFinishReadRound(reply.round);
 }
@@ -144,7 +163,6 @@ void Peer::FinishReadRound(uint64_t round, bool ok) {
   auto it = read_rounds_.find(round);
   if (it == read_rounds_.end()) return;
   const ReadRound& r = it->second;
-  if (ok) LearnCommitsFrom(r);
   ReadRoundDone done{round, ok, ok ? ReadBound(r) : 0, false, r.committed_at_start};
   done.leadership_confirmed =
       ok && r.leading_at_start && state_ == PeerState::kLeading && established_ &&
@@ -152,28 +170,6 @@ void Peer::FinishReadRound(uint64_t round, bool ok) {
       std::all_of(r.replied.begin(), r.replied.end(), [](const auto& kv) { return kv.second; });
   ready_.read_rounds.push_back(done);
   read_rounds_.erase(it);
-}
-
-// What a leader would commit, learned from the answers: voters settled in our epoch (they
-// acknowledged its NEWLEADER and accepted nothing newer) all hold a prefix of its leader's
-// log, and an entry durable on a quorum of them is in every later leader's history (ZAB's
-// guarantee, the same rule by which the leader commits). So a reader whose round saw the
-// writes in flight already durable on a quorum applies them without waiting for the
-// leader's COMMIT, which the leader may never send (it may be dead).
-void Peer::LearnCommitsFrom(const ReadRound& r) {
-  // A leader commits by its own rule, and tells its learners when it does: learning here
-  // would make it skip those COMMITs.
-  if (state_ == PeerState::kLeading || !SettledInEpoch()) return;
-  std::vector<int64_t> held = r.settled_persisted;
-  if (options_.IsVoter(options_.id)) held.push_back(persisted_);
-  const size_t q = options_.Quorum();
-  if (held.size() < q) return;
-  std::nth_element(held.begin(), held.begin() + static_cast<long>(q - 1), held.end(),
-                   std::greater<>());
-  int64_t c = std::min(held[q - 1], last_logged());
-  if (c <= committed_) return;
-  committed_ = c;
-  ApplyCommitted();
 }
 
 void Peer::ReadTick() {

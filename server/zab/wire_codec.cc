@@ -102,6 +102,7 @@ void ToPb(const ReadProbeReply& m, pb::ChannelMessage& out) {
   p->set_accepted_epoch(m.epochs.accepted);
   p->set_current_epoch(m.epochs.current);
   p->set_committed(m.committed);
+  p->set_leader(m.leader);
 }
 
 // --- Decoding: the oneof case selects the alternative ---
@@ -144,7 +145,8 @@ std::optional<Message> FromPb(pb::ChannelMessage& p) {
     case M::kReadProbeReply: {
       const pb::ReadProbeReply& r = p.read_probe_reply();
       return ReadProbeReply{r.round(), r.persisted(),
-                            Epochs{r.accepted_epoch(), r.current_epoch()}, r.committed()};
+                            Epochs{r.accepted_epoch(), r.current_epoch()}, r.committed(),
+                            r.leader()};
     }
     case M::BODY_NOT_SET: break;
   }

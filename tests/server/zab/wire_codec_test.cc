@@ -68,6 +68,7 @@ void ExpectSame(const ReadProbeReply& a, const ReadProbeReply& b) {
   EXPECT_EQ(a.persisted, b.persisted);
   EXPECT_EQ(a.epochs, b.epochs);
   EXPECT_EQ(a.committed, b.committed);
+  EXPECT_EQ(a.leader, b.leader);
 }
 
 void ExpectRoundTrip(const Message& m) {
@@ -108,6 +109,7 @@ std::vector<Message> EveryKind() {
       ReadProbe{0},
       ReadProbe{~uint64_t{0}},
       ReadProbeReply{9, big, Epochs{4, 3}, big - 5},
+      ReadProbeReply{10, big, Epochs{4, 4}, big - 2, true},
   };
 }
 
