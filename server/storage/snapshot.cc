@@ -31,6 +31,17 @@ base::Status Errno(const std::string& what, const std::string& path) {
   return e == ENOSPC || e == EDQUOT ? base::Status::NoSpace(msg) : base::Status::IoError(msg);
 }
 
+base::Status WriteAll(int fd, std::string_view buf, const std::string& path) {
+  size_t off = 0;
+  while (off < buf.size()) {
+    ssize_t n = ::write(fd, buf.data() + off, buf.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Errno("cannot write", path);
+    off += static_cast<size_t>(n);
+  }
+  return base::Status::Ok();
+}
+
 std::string DirOf(const std::string& path) {
   auto pos = path.rfind('/');
   return pos == std::string::npos ? "." : path.substr(0, pos == 0 ? 1 : pos);
@@ -154,7 +165,7 @@ class SnapshotWriter::FileSink {
       uint32_t crc = crc_;
       lock.unlock();
       crc = base::Crc32c(crc, buf.data(), buf.size());
-      base::Status s = WriteAll(buf);
+      base::Status s = WriteAll(fd_, buf, path_);
       lock.lock();
       busy_ = false;
       crc_ = crc;
@@ -163,16 +174,6 @@ class SnapshotWriter::FileSink {
       if (spare_.size() < kMaxQueued) spare_.push_back(std::move(buf));
       cv_.notify_all();
     }
-  }
-  base::Status WriteAll(const std::string& buf) {
-    size_t off = 0;
-    while (off < buf.size()) {
-      ssize_t n = ::write(fd_, buf.data() + off, buf.size() - off);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return Errno("cannot write", path_);
-      off += static_cast<size_t>(n);
-    }
-    return base::Status::Ok();
   }
 
   int fd_;
@@ -324,16 +325,7 @@ base::Status SnapshotWriter::Seal(const session::SessionTracker& sessions) {
   }
   std::string trailer;
   PutU32(trailer, crc_);
-  buffer_ = trailer;
-  size_t off = 0;
-  while (off < buffer_.size()) {
-    ssize_t n = ::write(fd_, buffer_.data() + off, buffer_.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Errno("cannot write", tmp_path_);
-    off += static_cast<size_t>(n);
-  }
-  buffer_.clear();
-  return base::Status::Ok();
+  return WriteAll(fd_, trailer, tmp_path_);
 }
 
 base::Status SnapshotWriter::Commit() {
