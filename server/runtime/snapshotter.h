@@ -1,6 +1,6 @@
 // Snapshotter: decides when to snapshot (every ~snapCount transactions, randomized like
 // ZooKeeper so replicas do not all snapshot at once, and not before the log written since the
-// last snapshot is half that snapshot's size), drives the fuzzy SnapshotWriter in small
+// last snapshot is as large as that snapshot), drives the fuzzy SnapshotWriter in small
 // steps on the core thread between other work, fsyncs and renames the file on a helper thread,
 // then applies retention: keeps the newest autopurge.snapRetainCount snapshots and purges the
 // log up to the oldest one kept.
