@@ -1,5 +1,6 @@
 #include "server/storage/log_writer.h"
 
+#include <algorithm>
 #include <future>
 #include <vector>
 
@@ -10,13 +11,18 @@ namespace caucus::storage {
 namespace {
 // Rows a purge deletes between two batches of appends (about 2 MB of 1 KiB transactions).
 constexpr int64_t kPurgeRowsPerStep = 2000;
-// WAL frames (pages) written since the last request after which the checkpointer is asked to
-// copy them back: SQLite's own default threshold.
-constexpr int kCheckpointFrames = 1000;
+// WAL bytes written since the last request after which the checkpointer is asked to copy them
+// back: SQLite's own default threshold (1,000 frames) at its default 4 KiB page. In bytes, not
+// frames, so that a larger page does not let the WAL outgrow a small disk before a checkpoint.
+constexpr int64_t kCheckpointBytes = 4 << 20;
 // The WAL starts over only if a commit finds it wholly copied back, which a steady stream of
 // commits racing the checkpointer rarely allows. Past this size the writer checkpoints it
 // itself (little is left to copy by then) so that the next commit starts it over.
-constexpr int kRestartFrames = 16000;
+constexpr int64_t kRestartBytes = 64 << 20;
+
+int FramesFor(int64_t bytes, int page_size) {
+  return static_cast<int>(std::max<int64_t>(1, bytes / std::max(512, page_size)));
+}
 
 bool IsFile(const std::string& path) { return !path.empty() && path != ":memory:"; }
 }  // namespace
@@ -27,28 +33,43 @@ LogWriter::LogWriter(std::unique_ptr<SqliteLog> log, Completion done)
       checkpointer_(IsFile(log_->path())
                         ? std::make_unique<WalCheckpointer>(log_->path(), log_->vfs())
                         : nullptr),
+      checkpoint_frames_(FramesFor(kCheckpointBytes, log_->PageSize())),
+      restart_frames_(FramesFor(kRestartBytes, log_->PageSize())),
       thread_([this] { Run(); }) {}
 
 void LogWriter::OnWalCommit(int frames) {
   if (frames < wal_frames_) requested_at_frames_ = 0;  // the WAL started over
   wal_frames_ = frames;
-  // Asking once per kCheckpointFrames new frames, not after every commit: each checkpoint
+  // Asking once per kCheckpointBytes of new frames, not after every commit: each checkpoint
   // ends with an fsync of the database file.
-  if (frames - requested_at_frames_ >= kCheckpointFrames) {
+  if (frames - requested_at_frames_ >= checkpoint_frames_) {
     requested_at_frames_ = frames;
     checkpointer_->Request();
   }
 }
 
 void LogWriter::BoundWal() {
-  if (wal_frames_ < kRestartFrames) return;
+  if (wal_frames_ < restart_frames_) return;
   int frames = 0;
-  if (base::Status s = log_->Checkpoint(true, &frames); !s.ok()) {
+  if (base::Status s = log_->Checkpoint(SqliteLog::CheckpointMode::kRestart, &frames); !s.ok()) {
     CAUCUS_LOG(Warn) << "log checkpoint failed: " << s.message();
   }
   wal_frames_ = requested_at_frames_ = 0;  // until the next commit says otherwise
   std::lock_guard<std::mutex> lock(mu_);
   ++stats_.forced_checkpoints;
+}
+
+// After a full disk, the WAL may hold most of the space, and it only starts over after a
+// complete checkpoint. At the first commit that succeeds again (some space is back), copy it
+// back and cut it to nothing, so that the log grows from the start of an empty WAL instead of
+// filling the disk again at its end.
+void LogWriter::ReclaimWal() {
+  if (base::Status s = log_->Checkpoint(SqliteLog::CheckpointMode::kTruncate); !s.ok()) {
+    CAUCUS_LOG(Warn) << "log checkpoint after a full disk failed: " << s.message();
+    return;
+  }
+  reclaim_wal_ = false;
+  wal_frames_ = requested_at_frames_ = 0;
 }
 
 LogWriter::~LogWriter() { Stop(); }
@@ -170,8 +191,10 @@ void LogWriter::CommitBatch(std::deque<Item>& batch) {
     any_failure_ = true;
     failed_generation_ = generation;
     done_(generation, 0, s);
+    if (s.code() == base::Status::Code::kNoSpace && checkpointer_) reclaim_wal_ = true;
     return;
   }
+  if (reclaim_wal_) ReclaimWal();
   done_(generation, entries.back().zxid, s);
 }
 

@@ -63,6 +63,7 @@ class LogWriter : public node::TxnLog {
   void CommitBatch(std::deque<Item>& batch);
   void OnWalCommit(int frames);
   void BoundWal();
+  void ReclaimWal();
 
   std::unique_ptr<SqliteLog> log_;
   Completion done_;
@@ -73,8 +74,11 @@ class LogWriter : public node::TxnLog {
   bool stopping_ = false;       // guarded by mu_
   uint64_t failed_generation_ = 0;  // storage thread only: drop items of failed generations
   bool any_failure_ = false;        // storage thread only
+  bool reclaim_wal_ = false;        // storage thread only: a commit failed on a full disk
   LogWriterStats stats_;            // guarded by mu_
   std::unique_ptr<WalCheckpointer> checkpointer_;  // null for an in-memory log
+  const int checkpoint_frames_;     // the WAL thresholds in frames of this log's page size
+  const int restart_frames_;
   int wal_frames_ = 0;              // storage thread only: the WAL's size after the last commit
   int requested_at_frames_ = 0;     // storage thread only: its size at the last request
   std::thread thread_;

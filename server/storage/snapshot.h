@@ -45,9 +45,10 @@ class SnapshotWriter {
 
   // Writes up to `max_nodes` more nodes. Returns true when the tree walk is complete.
   bool Step(const datatree::DataTree& tree, size_t max_nodes, base::Status* status);
-  // Writes the sessions and the trailer and flushes to the OS (no fsync yet).
+  // Writes the sessions and queues the trailer. Does not wait for the writes.
   base::Status Seal(const session::SessionTracker& sessions);
-  // fsync, rename into place, fsync the directory. May run on any thread.
+  // Waits for the writes, then fsync, rename into place, fsync the directory. May run on any
+  // thread (the snapshotter runs it on a helper thread).
   base::Status Commit();
   void Abandon();  // removes the temporary file
 
@@ -73,10 +74,10 @@ class SnapshotWriter {
   std::string final_path_;
   std::string tmp_path_;
   int fd_ = -1;
+  bool direct_ = false;  // fd_ is O_DIRECT (the file system took it)
   int64_t zxid_ = 0;
   int64_t nodes_written_ = 0;
   int64_t bytes_written_ = 0;
-  uint32_t crc_ = 0;
   std::string buffer_;
   std::vector<Level> stack_;
   std::unordered_map<std::string, uint32_t> acl_refs_;  // serialized ACL list -> ref
@@ -85,7 +86,7 @@ class SnapshotWriter {
   uint32_t last_acl_ref_ = 0;
   bool has_last_acl_ = false;
   // Checksums and writes full buffers on a thread of its own, so that the walk on the core
-  // thread only serializes (a write to the page cache costs as much as the serialization).
+  // thread only serializes (a write costs as much as the serialization).
   std::unique_ptr<FileSink> sink_;
   bool root_written_ = false;
 };

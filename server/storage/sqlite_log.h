@@ -55,6 +55,7 @@ class SqliteLog {
   // none of those is left. A purge in small steps never holds up appends for long.
   base::Status PurgeSomeUpTo(int64_t zxid, int64_t max_rows, bool* done);
   int64_t LastZxid();                        // 0 when empty
+  int PageSize();                            // bytes per page (per WAL frame)
   int64_t FirstZxid();                       // 0 when empty
 
   base::Status GetMeta(const std::string& key, std::string* value);
@@ -64,8 +65,10 @@ class SqliteLog {
 
   // Copies the WAL into the database file. Passive copies what it can without waiting for
   // (or blocking) a writer on another connection; restart waits, copies everything, and
-  // makes the next commit start the WAL over. *wal_frames: the WAL's size in frames.
-  base::Status Checkpoint(bool restart, int* wal_frames = nullptr);
+  // makes the next commit start the WAL over; truncate also cuts the WAL file to nothing
+  // (gives its space back). *wal_frames: the WAL's size in frames.
+  enum class CheckpointMode { kPassive, kRestart, kTruncate };
+  base::Status Checkpoint(CheckpointMode mode, int* wal_frames = nullptr);
   // Calls `hook(frames)` after each commit with the WAL's size in frames. Replaces SQLite's
   // automatic checkpoint on this connection: the caller checkpoints.
   void OnCommit(std::function<void(int)> hook);

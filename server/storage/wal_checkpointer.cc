@@ -49,7 +49,7 @@ void WalCheckpointer::Run() {
         continue;
       }
     }
-    base::Status s = db_->Checkpoint(false);
+    base::Status s = db_->Checkpoint(SqliteLog::CheckpointMode::kPassive);
     if (!s.ok() && !warned) {
       CAUCUS_LOG(Warn) << "log checkpoint failed: " << s.message();
       warned = true;
