@@ -13,12 +13,16 @@ int64_t DataLength(const std::optional<std::string>& d) {
 }
 }  // namespace
 
+// Memory per znode is a product goal: a field added to Znode must fit its padding.
+static_assert(sizeof(Znode) <= 96, "Znode grew");
+
 // One allocation: the Znode, then its path.
 Znode* DataTree::NewNode(std::string_view path) {
   void* mem = ::operator new(sizeof(Znode) + path.size());
   Znode* n = ::new (mem) Znode();
   std::memcpy(reinterpret_cast<char*>(n + 1), path.data(), path.size());
   n->path_len_ = static_cast<uint32_t>(path.size());
+  n->name_pos_ = static_cast<uint32_t>(path.size() <= 1 ? path.size() : path.rfind('/') + 1);
   return n;
 }
 

@@ -59,12 +59,15 @@ struct Znode {
   AclId acl = AclCache::kOpenAclUnsafe;
   bool data_null = false;  // created with null data: getData answers a null buffer
 
+ private:
+  uint32_t name_pos_ = 0;  // where the last path component starts (fills padding)
+
+ public:
+
   // The path is stored right after the struct, in the same allocation.
   std::string_view path() const { return {reinterpret_cast<const char*>(this + 1), path_len_}; }
-  std::string_view name() const {
-    std::string_view p = path();
-    return p.size() <= 1 ? std::string_view() : p.substr(p.rfind('/') + 1);
-  }
+  // The child sets compare names on every step of a lookup: kept, not searched for.
+  std::string_view name() const { return path().substr(name_pos_); }
   std::string_view data() const { return {data_.get(), data_len_}; }
   size_t child_count() const { return children_ ? children_->size() : 0; }
   bool has_children() const { return child_count() > 0; }
