@@ -227,6 +227,7 @@ std::string Mntr(const AdminContext& ctx) {
     if (p->state() == zab::PeerState::kLeading) kv("zk_synced_followers", p->synced_learners());
     kv("zk_caucus_epoch", p->epoch());
     kv("zk_caucus_committed_zxid", "0x" + Hex(p->committed()));
+    kv("zk_caucus_read_rounds_in_flight", p->read_rounds_in_flight());
   }
   kv("zk_avg_latency", Avg(s.total_latency_ms, s.completed));
   kv("zk_max_latency", s.max_latency_ms);

@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -51,14 +50,7 @@ class DelayedEnsemble(EnsembleServer):
                     sid = int(line.split("=")[0].split(".")[1])
                     host, q, e = line.split("=")[1].strip().split(":")[:3]
                     real[sid] = (int(q), int(e))
-        socks = []
-        for _ in range(2 * size * size):
-            sk = socket.socket()
-            sk.bind(("127.0.0.1", 0))
-            socks.append(sk)
-        free = [sk.getsockname()[1] for sk in socks]
-        for sk in socks:
-            sk.close()
+        free = run_suite.free_ports(2 * size * size)
         self.pairs = []
         for i, m in enumerate(self.members, start=1):
             lines = []

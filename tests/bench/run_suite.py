@@ -52,11 +52,21 @@ def log(msg):
 
 
 def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    return free_ports(1)[0]
+
+
+def free_ports(n):
+    """n distinct free loopback ports: all stay bound until every one is known, so that none
+    is handed out twice."""
+    socks = []
+    for _ in range(n):
+        sk = socket.socket()
+        sk.bind(("127.0.0.1", 0))
+        socks.append(sk)
+    ports = [sk.getsockname()[1] for sk in socks]
+    for sk in socks:
+        sk.close()
+    return ports
 
 
 # ------------------------------------------------------------------ a tiny jute probe
@@ -229,14 +239,7 @@ class EnsembleServer:
         self.target = target
         self.args = args
         self.base = tempfile.mkdtemp(prefix="caucus-bench3-%s-" % target, dir=args.tmpdir)
-        socks = []  # keep all bound until every port is known: no port handed out twice
-        for _ in range(3 * size):
-            sk = socket.socket()
-            sk.bind(("127.0.0.1", 0))
-            socks.append(sk)
-        flat = [sk.getsockname()[1] for sk in socks]
-        for sk in socks:
-            sk.close()
+        flat = free_ports(3 * size)
         ports = [tuple(flat[3 * i:3 * i + 3]) for i in range(size)]
         lines = ["server.%d=127.0.0.1:%d:%d" % (i + 1, p[1], p[2]) for i, p in enumerate(ports)]
         self.members = []

@@ -313,6 +313,17 @@ class EnsembleFollower:
     def __getattr__(self, name):  # host, port, hosts, log_tail ... of the follower
         return getattr(self.follower, name)
 
+    def wait_following(self, timeout=60.0):
+        """Waits until the follower serves as a follower again (a loaded machine can make an
+        ensemble re-elect between tests; ZooKeeper's follower then drops its clients)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if mode_of(self.follower) == "follower":
+                return
+            time.sleep(0.2)
+        pytest.fail("the follower did not serve as a follower within %.0fs; log:\n%s"
+                    % (timeout, self.follower.log_tail()), pytrace=False)
+
     def cleanup(self):
         for m in self.members:
             m.cleanup()
@@ -336,6 +347,13 @@ def server():
     s.start()
     yield s
     s.cleanup()
+
+
+@pytest.fixture(autouse=True)
+def ensemble_following(request):
+    """Ensemble runs: each test starts with the shared follower serving as a follower."""
+    if ENSEMBLE and "server" in request.fixturenames:
+        request.getfixturevalue("server").wait_following()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from kazoo.exceptions import KazooException, NoNodeError
 from kazoo.handlers.threading import KazooTimeoutError
 
-from conftest import TARGET, Ensemble, client, retry
+from conftest import TARGET, Ensemble, client, four_letter, retry
 from netns import NetnsEnsemble
 from test_partition import SYNC_LIMIT_S, net  # noqa: F401 (the module's network fixture)
 
@@ -129,5 +129,14 @@ def test_quorum_reads_do_not_stall_when_the_leader_is_killed():
         values = [s[3] for s in samples]
         assert values[-1] == b"2"
         assert b"1" not in values[values.index(b"2"):], values
+        # Every round the follower asked, through the kill included, is settled once reads stop.
+        deadline = time.monotonic() + 5
+        while True:
+            mntr = dict(line.split("\t", 1) for line in
+                        four_letter(follower.client_port, "mntr").splitlines() if "\t" in line)
+            if mntr["zk_caucus_read_rounds_in_flight"] == "0" or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        assert mntr["zk_caucus_read_rounds_in_flight"] == "0", mntr
     finally:
         ens.stop()
