@@ -24,6 +24,10 @@ int FramesFor(int64_t bytes, int page_size) {
   return static_cast<int>(std::max<int64_t>(1, bytes / std::max(512, page_size)));
 }
 
+// Payload buffers kept for reuse: about two batches' worth, none larger than a typical txn.
+constexpr size_t kMaxSparePayloads = 1024;
+constexpr size_t kMaxSparePayloadBytes = 16 << 10;
+
 bool IsFile(const std::string& path) { return !path.empty() && path != ":memory:"; }
 }  // namespace
 
@@ -76,7 +80,17 @@ LogWriter::~LogWriter() { Stop(); }
 
 void LogWriter::Append(const txn::Txn& txn, uint64_t generation) {
   // Encoding happens on the caller's thread: it is cheap, and it keeps the Txn immutable here.
-  Item item{generation, LogEntry{txn.zxid, EncodeTxn(txn)}, {}};
+  // Into a buffer this thread wrote before and the storage thread gave back: a fresh one per
+  // transaction, freed by the other thread, made the two contend for malloc's arena lock.
+  Item item{generation, LogEntry{txn.zxid, {}}, {}};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!spare_payloads_.empty()) {
+      item.entry.payload.swap(spare_payloads_.back());
+      spare_payloads_.pop_back();
+    }
+  }
+  EncodeTxnInto(txn, item.entry.payload);
   {
     std::lock_guard<std::mutex> lock(mu_);
     queue_.push_back(std::move(item));
@@ -180,6 +194,11 @@ void LogWriter::CommitBatch(std::deque<Item>& batch) {
   base::Status s = log_->Append(entries);
   {
     std::lock_guard<std::mutex> lock(mu_);
+    for (auto& e : entries) {
+      if (spare_payloads_.size() >= kMaxSparePayloads) break;
+      if (e.payload.capacity() > kMaxSparePayloadBytes) continue;
+      spare_payloads_.push_back(std::move(e.payload));
+    }
     if (s.ok()) {
       ++stats_.batches;
       stats_.entries += static_cast<int64_t>(entries.size());

@@ -70,6 +70,7 @@ class LogWriter : public node::TxnLog {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Item> queue_;      // guarded by mu_
+  std::vector<std::string> spare_payloads_;  // guarded by mu_: written payloads, for reuse
   int64_t purge_upto_ = 0;      // guarded by mu_
   bool stopping_ = false;       // guarded by mu_
   uint64_t failed_generation_ = 0;  // storage thread only: drop items of failed generations

@@ -77,11 +77,17 @@ txn::TxnOp OpFromPb(const pb::TxnOp& p) {
 }  // namespace
 
 std::string EncodeTxn(const txn::Txn& t) {
+  std::string out;
+  EncodeTxnInto(t, out);
+  return out;
+}
+
+void EncodeTxnInto(const txn::Txn& t, std::string& out) {
   size_t size = WireWriter::IntField(t.session_id) + WireWriter::IntField(t.cxid) +
                 WireWriter::IntField(t.zxid) + WireWriter::IntField(t.time_ms) +
                 WireWriter::IntField(static_cast<int32_t>(t.type));
   for (const auto& op : t.ops) size += WireWriter::LenField(OpSize(op), true);
-  std::string out;
+  out.clear();
   out.reserve(size);
   WireWriter w(out);
   w.Int(1, t.session_id);
@@ -93,7 +99,6 @@ std::string EncodeTxn(const txn::Txn& t) {
     w.Len(6, OpSize(op));
     WriteOp(w, op);
   }
-  return out;
 }
 
 bool DecodeTxn(std::string_view bytes, txn::Txn& out) {

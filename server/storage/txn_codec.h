@@ -9,6 +9,8 @@
 namespace caucus::storage {
 
 std::string EncodeTxn(const txn::Txn& t);
+// The same into `out` (replacing its contents, keeping its capacity).
+void EncodeTxnInto(const txn::Txn& t, std::string& out);
 // False when the bytes are not a valid encoded Txn.
 bool DecodeTxn(std::string_view bytes, txn::Txn& out);
 
