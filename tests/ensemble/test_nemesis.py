@@ -1,0 +1,273 @@
+"""Linearizability under faults, on real processes: stock clients (kazoo) read, write and
+compare-and-set a few znodes on a 3-member ensemble while a nemesis partitions members (the
+leader, a follower, one link), kills them with SIGKILL and restarts them. Every operation is
+recorded with its call and return times; the simulator's checker (`caucus-lincheck`, built
+from tests/sim/linearizability.h) then decides whether one total order, consistent with real
+time, explains every answer. An operation that timed out or lost its connection is
+indeterminate: a write may have happened or not, a read tells nothing.
+
+Two ways a stock client gets linearizable reads from Caucus (docs/consistency.md):
+  quorum  readConsistency=quorum in the server's config, plain getData;
+  sync    the default (local) reads, each read preceded by a sync on the same connection
+          (in ZooKeeper that is not enough, ZOOKEEPER-1675; in Caucus sync is a quorum round).
+
+Caucus only: ZooKeeper has no quorum reads, and its sync + read is known not to be
+linearizable, so there is nothing of ZooKeeper's to assert here (reported as skipped for it).
+NEMESIS_SEED picks the fault schedule (printed); NEMESIS_SECONDS its length (default 30)."""
+import os
+import random
+import subprocess
+import tempfile
+import threading
+import time
+
+import pytest
+from kazoo.client import KazooClient
+from kazoo.exceptions import BadVersionError, KazooException, NoNodeError
+from kazoo.handlers.threading import KazooTimeoutError
+
+from conftest import REPO_ROOT, TARGET
+from netns import NetnsEnsemble
+from test_partition import SYNC_LIMIT_S, net  # noqa: F401 (the module's network fixture)
+
+pytestmark = pytest.mark.skipif(
+    TARGET == "zookeeper",
+    reason="quorum reads are a Caucus extension, and ZooKeeper's sync + read is not linearizable")
+
+KEYS = ["/lin/a", "/lin/b", "/lin/c"]
+OP_TIMEOUT_S = 2.0
+
+
+def lincheck_binary():
+    path = os.environ.get("CAUCUS_LINCHECK", os.path.join(
+        REPO_ROOT, "build", "release", "tests", "sim", "caucus-lincheck"))
+    if not os.access(path, os.X_OK):
+        pytest.fail("caucus-lincheck not found at %s (build the project, or set "
+                    "CAUCUS_LINCHECK)" % path, pytrace=False)
+    return path
+
+
+class Recorder:
+    """The history, in caucus-lincheck's format; times in ns since the test began."""
+
+    def __init__(self):
+        self.t0 = time.monotonic_ns()
+        self.lock = threading.Lock()
+        self.ops = []  # dicts, see record()
+        self.initial = {}
+
+    def now(self):
+        return time.monotonic_ns() - self.t0
+
+    def record(self, **op):
+        with self.lock:
+            self.ops.append(op)
+
+    def lines(self, ops=None):
+        out = ["init %s %s %d" % (k, v, ver) for k, (v, ver) in sorted(self.initial.items())]
+        for o in self.ops if ops is None else ops:
+            out.append("op %d %s %s %s %d %s %d %d %s" % (
+                o["client"], o["key"], o["kind"], o["value"] or "-", o["expected"], o["outcome"],
+                o["version"], o["call"], "-" if o["outcome"] == "indet" else o["ret"]))
+        return "\n".join(out) + "\n"
+
+
+def check(recorder, ops=None):
+    """(exit status, output) of caucus-lincheck on the history (or on `ops` instead)."""
+    with tempfile.NamedTemporaryFile("w", prefix="caucus-history-", suffix=".txt",
+                                     delete=False) as f:
+        f.write(recorder.lines(ops))
+        path = f.name
+    try:
+        r = subprocess.run([lincheck_binary(), path], capture_output=True, text=True,
+                           timeout=300)
+        return r.returncode, (r.stdout + r.stderr).strip(), path
+    except subprocess.TimeoutExpired:
+        return 2, "caucus-lincheck ran out of time", path
+
+
+class Worker(threading.Thread):
+    """One client session doing random reads, writes and compare-and-sets, one at a time."""
+
+    def __init__(self, cid, hosts, mode, rec, stop, seed):
+        super().__init__(daemon=True)
+        self.cid, self.hosts, self.mode, self.rec, self.stop = cid, hosts, mode, rec, stop
+        self.rng = random.Random(seed)
+        self.seen = {}  # key -> last version this client observed (for its CAS)
+        self.error = None
+        self.counter = 0
+        self.failed_reads = 0
+
+    def run(self):
+        c = KazooClient(hosts=self.hosts, timeout=4.0,
+                        connection_retry={"max_tries": -1, "delay": 0.05, "max_delay": 0.3})
+        try:
+            c.start(timeout=30)
+            while not self.stop.is_set():
+                self.one_op(c)
+        except Exception as e:  # noqa: BLE001 (reported by the test, not lost in a thread)
+            self.error = e
+        finally:
+            c.stop()
+            c.close()
+
+    def one_op(self, c):
+        key = self.rng.choice(KEYS)
+        roll = self.rng.random()
+        if roll < 0.6:
+            self.read(c, key)
+        else:
+            self.counter += 1
+            value = "c%d-%d" % (self.cid, self.counter)
+            expected = -1
+            if roll >= 0.8 and key in self.seen:
+                expected = self.seen[key]
+            self.write(c, key, value, expected)
+
+    def read(self, c, key):
+        call = self.rec.now()
+        try:
+            if self.mode == "sync":
+                c.sync_async(key).get(timeout=OP_TIMEOUT_S)
+            data, stat = c.get_async(key).get(timeout=OP_TIMEOUT_S)
+        except NoNodeError:
+            raise AssertionError("%s vanished (nothing deletes it)" % key)
+        except (KazooTimeoutError, KazooException):
+            self.failed_reads += 1
+            time.sleep(0.02)
+            return  # a failed read constrains nothing
+        ret = self.rec.now()
+        self.seen[key] = stat.version
+        self.rec.record(client=self.cid, key=key, kind="r", value=data.decode(), expected=-1,
+                        outcome="ok", version=stat.version, call=call, ret=ret)
+
+    def write(self, c, key, value, expected):
+        call = self.rec.now()
+        outcome, version = "ok", 0
+        try:
+            stat = c.set_async(key, value.encode(), version=expected).get(timeout=OP_TIMEOUT_S)
+            version = stat.version
+            self.seen[key] = version
+        except BadVersionError:
+            outcome = "bad"
+            self.seen.pop(key, None)
+        except NoNodeError:
+            raise AssertionError("%s vanished (nothing deletes it)" % key)
+        except (KazooTimeoutError, KazooException):
+            outcome = "indet"
+        ret = self.rec.now()
+        self.rec.record(client=self.cid, key=key, kind="w", value=value, expected=expected,
+                        outcome=outcome, version=version, call=call, ret=ret)
+        if outcome == "indet":
+            time.sleep(0.02)
+
+
+def nemesis(net, ens, rng, seconds, log):
+    """Random faults for `seconds`: partitions of the leader, of a follower, of one link,
+    and SIGKILL + restart of the leader or a follower. Leaves everything healed and running."""
+    start = time.monotonic()
+    deadline = start + seconds
+    members = {m.sid: m for m in ens.members}
+    at = lambda: "%5.1fs" % (time.monotonic() - start)  # noqa: E731
+    while time.monotonic() < deadline:
+        time.sleep(rng.uniform(0.3, 1.0))
+        leader = ens.wait_for_leader(timeout=60)
+        fault = rng.choice(["isolate-leader", "isolate-follower", "cut-link", "kill-leader",
+                            "kill-follower"])
+        hold = rng.uniform(0.5, 3 * SYNC_LIMIT_S)
+        followers = [m for m in ens.members if m is not leader]
+        victim = leader if fault.endswith("leader") else rng.choice(followers)
+        if fault.startswith("isolate"):
+            net.isolate(victim.sid)
+            log.append("%s isolate %d (%s) for %.1fs" % (at(), victim.sid, fault, hold))
+            time.sleep(hold)
+            net.heal()
+        elif fault == "cut-link":
+            a, b = rng.sample(sorted(members), 2)
+            net.cut(a, b)
+            log.append("%s cut %d-%d for %.1fs" % (at(), a, b, hold))
+            time.sleep(hold)
+            net.heal()
+        else:
+            victim.kill()
+            log.append("%s kill -9 %d (%s), down %.1fs" % (at(), victim.sid, fault, hold))
+            time.sleep(hold)
+            victim.start()
+    net.heal()
+    ens.wait_for_leader(timeout=60)
+
+
+@pytest.mark.parametrize("mode", ["quorum", "sync"])
+def test_reads_writes_and_cas_stay_linearizable_through_partitions_and_kills(net, mode):
+    seed = int(os.environ.get("NEMESIS_SEED", random.randrange(1 << 30)))
+    seconds = float(os.environ.get("NEMESIS_SECONDS", "30"))
+    rng = random.Random(seed)
+    print("[nemesis] mode %s, seed %d (NEMESIS_SEED), %.0fs of faults" % (mode, seed, seconds))
+    ens = NetnsEnsemble(net, extra={"readConsistency": "quorum"} if mode == "quorum" else None)
+    rec = Recorder()
+    stop = threading.Event()
+    workers, log = [], []
+    try:
+        ens.start()
+        setup = KazooClient(hosts=ens.hosts(), timeout=6.0)
+        setup.start(timeout=30)
+        for k in KEYS:
+            setup.create(k, b"init", makepath=True)
+            rec.initial[k] = ("init", 0)
+        setup.stop()
+        setup.close()
+        # Two sessions pinned to each member (their reads see that member's view, stale or
+        # not) and two that may move between members, as applications' sessions do.
+        hosts = [ens.hosts([m]) for m in ens.members for _ in range(2)] + [ens.hosts()] * 2
+        workers = [Worker(i + 1, h, mode, rec, stop, rng.randrange(1 << 30))
+                   for i, h in enumerate(hosts)]
+        for w in workers:
+            w.start()
+        nemesis(net, ens, rng, seconds, log)
+        # Quiet: after the heal every session must be served again.
+        healed_at = rec.now()
+        time.sleep(3 * SYNC_LIMIT_S + 2)
+    finally:
+        stop.set()
+        for w in workers:
+            w.join(timeout=30)
+        try:
+            net.heal()
+        finally:
+            ens.stop()
+    print("[nemesis] faults:\n  " + "\n  ".join(log))
+    errors = [(w.cid, w.error) for w in workers if w.error]
+    assert not errors, errors
+
+    ops = rec.ops
+    count = lambda kind, outcome: sum(1 for o in ops if o["kind"] == kind and o["outcome"] == outcome)  # noqa: E731
+    cas_ok = sum(1 for o in ops if o["kind"] == "w" and o["expected"] >= 0 and o["outcome"] == "ok")
+    print("[nemesis] %d ops: reads ok %d (failed %d); writes ok %d (CAS %d), bad version %d, "
+          "indeterminate %d" % (len(ops), count("r", "ok"), sum(w.failed_reads for w in workers),
+                                count("w", "ok"), cas_ok, count("w", "bad"), count("w", "indet")))
+    # Not a vacuous history: the system did serve, under the faults and after them.
+    assert count("r", "ok") >= 200 and count("w", "ok") >= 50 and cas_ok >= 10, \
+        "too little got done to judge"
+    served_after = {o["client"] for o in ops
+                    if o["kind"] == "r" and o["outcome"] == "ok" and o["call"] > healed_at}
+    assert served_after == {w.cid for w in workers}, \
+        "sessions not served after the heal: %s" % sorted({w.cid for w in workers} - served_after)
+
+    status, out, path = check(rec)
+    print("[nemesis] caucus-lincheck: %s (history: %s)" % (out.splitlines()[0], path))
+    assert status == 0, "history %s:\n%s" % (path, out)
+    os.unlink(path)
+
+    # The same checker on the same history with one read doctored to see a write that began
+    # only after the read had returned: it must be rejected, or the check above proves nothing.
+    reads = [o for o in ops if o["kind"] == "r" and o["outcome"] == "ok"]
+    writes = [o for o in ops if o["kind"] == "w" and o["outcome"] == "ok"]
+    pair = next(((r, w) for r in reads for w in writes
+                 if w["key"] == r["key"] and w["call"] > r["ret"] and w["value"] != r["value"]),
+                None)
+    assert pair, "no read followed by a later write to doctor"
+    r, w = pair
+    doctored = [dict(o, value=w["value"], version=w["version"]) if o is r else o for o in ops]
+    status, out, path = check(rec, doctored)
+    assert status == 1, "a doctored history passed the checker (%s):\n%s" % (path, out)
+    os.unlink(path)
