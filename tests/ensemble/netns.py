@@ -20,11 +20,14 @@ namespaces (after killing whatever still runs in them), the veths and the bridge
 Nothing outside these names and 10.231.0.0/24 is touched. create() first removes leftovers of an
 aborted run (same names); a lock file keeps two runs on one machine from tearing down each other.
 """
+import contextlib
 import fcntl
 import os
 import signal
 import subprocess
 import time
+
+import pytest
 
 from conftest import Ensemble, Member
 
@@ -184,6 +187,26 @@ class Network:
             if r.returncode != 0 and "No such process" not in r.stderr:
                 raise NetnsError("cannot heal %s -> %s: %s" % (src, dst, r.stderr.strip()))
             self.routes.discard((src, dst))
+
+
+@contextlib.contextmanager
+def built_network(size):
+    """A created Network for a test module's fixture; fails the test (never skips it) when the
+    namespaces cannot be built, and asserts that they are cleaned up afterwards."""
+    n = Network(size=size)
+    error = None
+    try:
+        n.create()
+    except (NetnsError, OSError, subprocess.SubprocessError) as e:
+        error = e
+    if error is not None:  # fail, not skip: a partition test that never runs proves nothing
+        n.cleanup()
+        pytest.fail("cannot build the network namespaces for the partition tests "
+                    "(root, iproute2, veth and bridge support are required): %s" % error,
+                    pytrace=False)
+    yield n
+    errors = n.cleanup()
+    assert not errors, "network namespace cleanup failed: %s" % errors
 
 
 class NetnsMember(Member):

@@ -3,7 +3,6 @@ a member cut off from the others by routes while clients in the root namespace s
 Runs against Caucus and ZooKeeper 3.8 (CAUCUS_ENSEMBLE_TARGET), like the rest of the suite.
 
 Needs root (namespaces, veth, bridge): without them the tests fail, they are not skipped."""
-import subprocess
 import time
 
 import pytest
@@ -12,7 +11,7 @@ from kazoo.exceptions import KazooException, NoNodeError
 from kazoo.handlers.threading import KazooTimeoutError
 
 from conftest import TARGET, TICK_MS, can_write, client, retry
-from netns import NetnsEnsemble, NetnsError, Network
+from netns import NetnsEnsemble, built_network
 
 # syncLimit=5 ticks: how long a member may go without hearing from its leader / followers.
 SYNC_LIMIT_S = 5 * TICK_MS / 1000.0
@@ -20,20 +19,8 @@ SYNC_LIMIT_S = 5 * TICK_MS / 1000.0
 
 @pytest.fixture(scope="module")
 def net():
-    n = Network(size=3)
-    error = None
-    try:
-        n.create()
-    except (NetnsError, OSError, subprocess.SubprocessError) as e:
-        error = e
-    if error is not None:  # fail, not skip: a partition test that never runs proves nothing
-        n.cleanup()
-        pytest.fail("cannot build the network namespaces for the partition tests "
-                    "(root, iproute2, veth and bridge support are required): %s" % error,
-                    pytrace=False)
-    yield n
-    errors = n.cleanup()
-    assert not errors, "network namespace cleanup failed: %s" % errors
+    with built_network(3) as n:
+        yield n
 
 
 @pytest.fixture
