@@ -12,7 +12,8 @@
 project): D microseconds each way between members, a network's round trip on loopback.
 (k) reads during a leader kill -9: sessions on the followers read for --kill-duration s, the
     leader is killed after a third of it; the fraction of reads that succeed and the longest
-    read. Caucus in quorum mode, ZooKeeper with sync + read.
+    read. Caucus in quorum mode, ZooKeeper with sync + read. Each size, without and with a
+    setData load (2 sessions x 8 in flight, also on the followers) running through the kill.
 
 Same zoo.cfg and settings as run_suite.py (tickTime=2000, forceSync=yes); clients spread over
 every member (round-robin). Standard library only; needs caucusd and caucus-bench built.
@@ -161,41 +162,63 @@ def one_read_run(args, results, ens, target, size, mode, loaded, rep):
 
 
 def run_kill(args, results):
-    """(k) reads on the followers while the leader is killed."""
-    for rep in range(args.repeat):
-        for target in args.targets:
-            wait_quiet(args.max_wait)
-            ens = EnsembleServer(target, args, size=3)
+    """(k) reads on the followers while the leader is killed, on each size, without and with
+    a write load (on the followers too) running through the kill."""
+    for size in args.sizes:
+        for loaded in (False, True):
+            for rep in range(args.repeat):
+                for target in args.targets:
+                    one_kill_run(args, results, target, size, loaded, rep)
+
+
+def one_kill_run(args, results, target, size, loaded, rep):
+    wait_quiet(args.max_wait)
+    ens = EnsembleServer(target, args, size=size)
+    label = "%s x%d%s" % (target, size, " +writes" if loaded else "")
+    writer = None
+    try:
+        ens.start()
+        leader = ens.leader()
+        followers = [m for m in ens.members if m is not leader]
+        connect = ",".join("127.0.0.1:%d" % m.port for m in followers)
+        mode = "quorum" if target == "caucus" else "sync"
+        cmd = bench_cmd(args, connect, [
+            "--sessions", "8", "--outstanding", "4", "--duration",
+            str(args.kill_duration), "--keys", "100", "--mix", "get=1",
+            "--read-consistency", mode, "--session-timeout", "30000"])
+        if loaded:
+            writer = subprocess.Popen(bench_cmd(args, connect, [
+                "--sessions", "2", "--outstanding", "8", "--duration",
+                str(args.kill_duration + 2), "--keys", "100", "--mix", "set=1",
+                "--value-size", "100", "--prefix", "/wload", "--session-timeout", "30000"]),
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(1.0)
+        timer = threading.Timer(1.0 + args.kill_duration / 3,
+                                lambda: leader.stop(signal.SIGKILL))
+        timer.start()
+        r = run(cmd)
+        timer.join()
+    except RuntimeError as e:
+        results["failures"].append("(k) %s rep %d: %s" % (label, rep + 1, e))
+        return
+    finally:
+        if writer:
             try:
-                ens.start()
-                leader = ens.leader()
-                followers = [m for m in ens.members if m is not leader]
-                connect = ",".join("127.0.0.1:%d" % m.port for m in followers)
-                mode = "quorum" if target == "caucus" else "sync"
-                cmd = bench_cmd(args, connect, [
-                    "--sessions", "8", "--outstanding", "4", "--duration",
-                    str(args.kill_duration), "--keys", "100", "--mix", "get=1",
-                    "--read-consistency", mode, "--session-timeout", "30000"])
-                timer = threading.Timer(1.0 + args.kill_duration / 3,
-                                        lambda: leader.stop(signal.SIGKILL))
-                timer.start()
-                r = run(cmd)
-                timer.join()
-            except RuntimeError as e:
-                results["failures"].append("(k) %s rep %d: %s" % (target, rep + 1, e))
-                continue
-            finally:
-                ens.cleanup()
-            ops, errors = r.get("ops", 0), r.get("errors", 0)
-            entry = {"mode": mode, "reads": ops, "failed": errors,
-                     "lost_sessions": r.get("lost_sessions"),
-                     "success_fraction": (ops - errors) / ops if ops else 0.0,
-                     "longest_ms": r.get("latency_us", {}).get("max", 0) / 1000.0,
-                     "error": r.get("error")}
-            results["kill"].setdefault(target, []).append(entry)
-            log("(k) %-9s rep %d (%s reads on followers): %d reads, %d failed, %s sessions lost, "
-                "longest %.1f ms" % (target, rep + 1, mode, ops, errors, entry["lost_sessions"],
-                                     entry["longest_ms"]))
+                writer.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                writer.kill()
+                writer.wait()
+        ens.cleanup()
+    ops, errors = r.get("ops", 0), r.get("errors", 0)
+    entry = {"mode": mode, "reads": ops, "failed": errors,
+             "lost_sessions": r.get("lost_sessions"),
+             "success_fraction": (ops - errors) / ops if ops else 0.0,
+             "longest_ms": r.get("latency_us", {}).get("max", 0) / 1000.0,
+             "error": r.get("error")}
+    results["kill"].setdefault(label, []).append(entry)
+    log("(k) %-20s rep %d (%s reads on followers): %d reads, %d failed, %s sessions lost, "
+        "longest %.1f ms" % (label, rep + 1, mode, ops, errors, entry["lost_sessions"],
+                             entry["longest_ms"]))
 
 
 def summarize(results):
