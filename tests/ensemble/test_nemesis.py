@@ -1,7 +1,8 @@
 """Linearizability under faults, on real processes: stock clients (kazoo) read, write and
 compare-and-set a few znodes on a 3- or 5-member ensemble while a nemesis partitions a minority
-of members (the leader among them half of the time) or cuts one link, and kills a minority with
-SIGKILL and restarts it (leader marked * in the printed schedule). Every operation is
+of members (the leader among them half of the time) or cuts one link, pauses a minority
+(SIGSTOP: a long GC pause, a stalled VM) or kills it with SIGKILL and restarts it, or kills
+every member at once (leader marked * in the printed schedule). Every operation is
 recorded with its call and return times; the simulator's checker (`caucus-lincheck`, built
 from tests/sim/linearizability.h) then decides whether one total order, consistent with real
 time, explains every answer. An operation that timed out or lost its connection is
@@ -18,6 +19,7 @@ NEMESIS_SEED seeds the schedule's random choices (printed; which member leads de
 timing, so a replay is close, not exact); NEMESIS_SECONDS its length (default 30)."""
 import os
 import random
+import signal
 import subprocess
 import tempfile
 import threading
@@ -181,14 +183,19 @@ def pick_minority(ens, leader, rng):
 
 def nemesis(net, ens, rng, seconds, log):
     """Random faults for `seconds`, each healed before the next: a minority of members (the
-    leader in it half of the time) partitioned from the rest, one link cut, or a minority
-    killed with SIGKILL and restarted. Leaves everything healed and running."""
+    leader in it half of the time) partitioned from the rest, one link cut, a minority paused
+    (SIGSTOP, then SIGCONT) or killed with SIGKILL and restarted, or every member killed and
+    restarted. Leaves everything healed and running."""
     start = time.monotonic()
     at = lambda: "%5.1fs" % (time.monotonic() - start)  # noqa: E731
     while time.monotonic() - start < seconds:
         time.sleep(rng.uniform(0.3, 1.0))
+        t = time.monotonic()
         leader = ens.wait_for_leader(timeout=60)
-        fault = rng.choice(["partition", "partition", "cut-link", "kill", "kill"])
+        if log and time.monotonic() - t > 0.5:
+            log[-1] += " (all serving again %.1fs later)" % (time.monotonic() - t)
+        fault = rng.choice(["partition", "partition", "cut-link", "kill", "kill", "pause",
+                            "pause", "kill-all"])
         hold = rng.uniform(0.5, 3 * SYNC_LIMIT_S)
         victims = pick_minority(ens, leader, rng)
         names = ",".join("%d%s" % (m.sid, "*" if m is leader else "") for m in victims)
@@ -206,7 +213,17 @@ def nemesis(net, ens, rng, seconds, log):
             log.append("%s cut %d-%d for %.1fs" % (at(), a.sid, b.sid, hold))
             time.sleep(hold)
             net.heal()
+        elif fault == "pause":  # a long GC pause, a stalled VM: the others move on meanwhile
+            for m in victims:
+                os.killpg(m.proc.pid, signal.SIGSTOP)
+            log.append("%s pause {%s} (SIGSTOP) for %.1fs" % (at(), names, hold))
+            time.sleep(hold)
+            for m in victims:
+                os.killpg(m.proc.pid, signal.SIGCONT)
         else:
+            if fault == "kill-all":  # every member at once: only the disks remain
+                victims = list(ens.members)
+                names = "all"
             for m in victims:
                 m.kill()
             log.append("%s kill -9 {%s}, down %.1fs" % (at(), names, hold))
