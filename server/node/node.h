@@ -279,13 +279,12 @@ class Node : public zab::StateSource {
   ReadBatch leader_batch_;
   std::vector<ConnId> awaiting_apply_;  // connections whose next read waits for an apply
   int64_t next_index_id_ = 1;           // learner: ids of read-index requests to the leader
-  // Leader: read-index requests (from learners, or 0 for our own) waiting for a round.
+  // Leader: the read-index request (from a learner, or 0 for our own) each round confirms.
   struct IndexWaiter {
     zab::ServerId from = 0;
     int64_t id = 0;
   };
-  uint64_t index_round_ = 0;
-  std::vector<IndexWaiter> index_waiters_, index_waiters_next_;
+  std::map<uint64_t, IndexWaiter> index_rounds_;
 };
 
 }  // namespace caucus::node

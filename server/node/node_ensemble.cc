@@ -137,9 +137,7 @@ void Node::LoseLeader(Now now) {
   proposed_.clear();
   pending_.Clear();
   FailBatch(leader_batch_, "the leader was lost before it confirmed a read");
-  index_round_ = 0;
-  index_waiters_.clear();
-  index_waiters_next_.clear();
+  index_rounds_.clear();
 }
 
 // Called every peer tick: connections whose next request is a write that has waited for a
