@@ -16,7 +16,8 @@ project): D microseconds each way between members, a network's round trip on loo
     setData load (2 sessions x 8 in flight, also on the followers) running through the kill.
 
 Same zoo.cfg and settings as run_suite.py (tickTime=2000, forceSync=yes); clients spread over
-every member (round-robin). Standard library only; needs caucusd and caucus-bench built.
+every member (round-robin), or with --readers followers the read sessions over the followers
+only (the write load still uses every member). Standard library only; needs caucusd and caucus-bench built.
 """
 import argparse
 import json
@@ -51,7 +52,11 @@ class DelayedEnsemble(EnsembleServer):
                     sid = int(line.split("=")[0].split(".")[1])
                     host, q, e = line.split("=")[1].strip().split(":")[:3]
                     real[sid] = (int(q), int(e))
-        free = run_suite.free_ports(2 * size * size)
+        # Ports the members listen on were handed out by another free_ports call, and are free
+        # again until the members start: leave them out, or a proxy may be given one of them.
+        taken = {m.port for m in self.members} | {p for pair in real.values() for p in pair}
+        free = [p for p in run_suite.free_ports(2 * size * size + 3 * size) if p not in taken]
+        free = free[:2 * size * size]
         self.pairs = []
         for i, m in enumerate(self.members, start=1):
             lines = []
@@ -73,6 +78,9 @@ class DelayedEnsemble(EnsembleServer):
                                        str(self.args.peer_delay_us)] + self.pairs,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.2)
+        if self.proxy.poll() is not None:
+            raise RuntimeError("delay-proxy exited with %d (a port it listens on was taken?)"
+                               % self.proxy.returncode)
         return super().start(timeout)
 
     def cleanup(self):
@@ -137,12 +145,23 @@ def run_read_modes(args, results):
                     ens.cleanup()
 
 
+def readers_connect(args, ens):
+    """Where the read sessions connect: every member, or only the followers (as clients of a
+    ZooKeeper ensemble with leaderServes=no do)."""
+    if args.readers == "all":
+        return ens.connect()
+    leader = ens.leader()
+    if leader is None:
+        raise RuntimeError("no leader to leave out of the readers' members")
+    return ",".join("127.0.0.1:%d" % m.port for m in ens.members if m is not leader)
+
+
 def one_read_run(args, results, ens, target, size, mode, loaded, rep):
     writer = write_load(args, ens.connect()) if loaded else None
     try:
         if writer:
             time.sleep(1.0)  # the write load is running before the reads start
-        r = run(bench_cmd(args, ens.connect(), read_workload(args, mode)))
+        r = run(bench_cmd(args, readers_connect(args, ens), read_workload(args, mode)))
     finally:
         w = None
         if writer:
@@ -267,6 +286,8 @@ def main():
                                                           "tests", "bench", "delay_proxy",
                                                           "delay-proxy"))
     ap.add_argument("--workloads", default="rk", help="r (modes), k (leader kill)")
+    ap.add_argument("--readers", choices=["all", "followers"], default="all",
+                    help="(r): read sessions on every member (default) or only on followers")
     ap.add_argument("--only", choices=run_suite.TARGETS)
     ap.add_argument("--json")
     ap.add_argument("--zk-heap", default="2g")

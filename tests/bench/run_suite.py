@@ -263,10 +263,15 @@ class EnsembleServer:
                                       stdin=subprocess.DEVNULL, cwd=m.base)
         t0 = time.monotonic()
         while time.monotonic() - t0 < timeout:
+            dead = [m for m in self.members if m.proc.poll() is not None]
+            if dead:
+                raise RuntimeError("%s member exited with %s during startup; see %s/server.log"
+                                   % (self.target, dead[0].proc.returncode, dead[0].base))
             if self.leader() and all(probe_get(m.port, "/", 2.0) for m in self.members):
                 return time.monotonic() - t0
             time.sleep(0.05)
-        raise RuntimeError("%s ensemble not serving within %d s" % (self.target, timeout))
+        raise RuntimeError("%s ensemble not serving within %d s (logs under %s, kept with --keep)"
+                           % (self.target, timeout, self.base))
 
     def leader(self):
         for m in self.members:
